@@ -1,0 +1,16 @@
+# Test binaries: each tests/<layer>/test_*.c is one cmocka program.
+# A fragment that needs more objects in a test adds them as prerequisites
+# without a recipe, e.g.
+#   $(BUILD)/tests/unit/test_foo: $(BUILD)/common/foo.o
+TEST_SRCS := $(wildcard tests/unit/test_*.c tests/sim/test_*.c)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA)
+
+# Simulator tests link Debian's real Xen libraries: the simulator is put in
+# front of them at launch (LD_PRELOAD by `netstage sim exec`), never linked
+# in, so they exercise the same switch the drivers use.
+$(BUILD)/tests/sim/%: $(BUILD)/tests/sim/%.o $(BUILD)/tests/sim/simtest.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA) $(XEN_LIBS) -ldl
+
+TEST_BINS += $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))
