@@ -7,6 +7,7 @@
 set -u
 BUILD=$1; shift
 NETSTAGE="$BUILD/bin/netstage"
+export NETSTAGE   # simulator tests create guests with it
 passed=0
 failed=0
 failed_bins=()

@@ -158,6 +158,15 @@ static int host_running(const char *host)
     return hv_pid(host, &pid) == 0 && kill(pid, 0) == 0;
 }
 
+/* A daemon keeps only stdin/out/err and keep_fd: an inherited pipe would
+ * hold up whoever waits for its end (a shell's $(...), a test harness). */
+static void close_inherited_fds(int keep_fd)
+{
+    for (int fd = 3; fd < 1024; fd++)
+        if (fd != keep_fd)
+            close(fd);
+}
+
 static int sim_up(const char *host)
 {
     char hv_bin[PATH_MAX], lib[PATH_MAX], path[PATH_MAX];
@@ -192,6 +201,7 @@ static int sim_up(const char *host)
         int null = open("/dev/null", O_RDONLY);
         if (null >= 0)
             dup2(null, 0);
+        close_inherited_fds(ready[1]);
         execl(hv_bin, hv_bin, host, lib, fdarg, (char *)NULL);
         _exit(127);
     }
@@ -271,6 +281,10 @@ static int start_guest_kernel(const char *host, uint32_t domid, int *port_out)
             dup2(fd, 1);
             dup2(fd, 2);
         }
+        int null = open("/dev/null", O_RDONLY);
+        if (null >= 0)
+            dup2(null, 0);
+        close_inherited_fds(rep[1]);
         setenv(XENSIM_ENV_HOST, host, 1);
         setenv(XENSIM_ENV_DOMID, id, 1);
         execl(bin, bin, fdarg, (char *)NULL);
