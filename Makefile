@@ -42,6 +42,7 @@ include mk/xensim.mk
 include mk/tools.mk
 include $(wildcard mk/headers.mk)
 include mk/tests.mk
+include mk/fuzz.mk
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
