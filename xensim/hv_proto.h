@@ -23,6 +23,7 @@ enum hv_handle_kind {
     HV_KIND_GNTSHR  = 3,
     HV_KIND_EVTCHN  = 4,   /* passes the write end of its upcall pipe */
     HV_KIND_ANCHOR  = 5,   /* a domain's kernel: the domain dies with it */
+    HV_KIND_MEMBER  = 6,   /* one per process: the domain's death kills it */
 };
 
 enum hv_op {

@@ -1,4 +1,5 @@
 /* Support for tests on a simulated host (see simtest.h). */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -90,6 +91,11 @@ pid_t simtest_spawn_as(uint32_t domid, int (*fn)(void *arg), void *arg)
     else
         snprintf(sock, sizeof(sock), "%s/dom%u/xenstore.sock", simtest_host(), domid);
     setenv("XENSTORED_PATH", sock, 1);
+    /* Become a member of the new domain, so its death kills this child as it
+     * would kill any of its programs (the preloaded libxensim provides it). */
+    int (*join)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "xensim_process_join");
+    if (!join || join() < 0)
+        _exit(125);
     _exit(fn(arg));
 }
 

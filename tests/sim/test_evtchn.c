@@ -46,6 +46,8 @@ struct kid_ctx {
     uint32_t arg;
 };
 
+#define KID_MAX_SECONDS 60         /* no child outlives this */
+#define TEST_MAX_SECONDS 120       /* nor the whole binary */
 #define MAX_KIDS 8
 static struct kid kids[MAX_KIDS];
 static struct kid_ctx spawn_ctx;
@@ -55,6 +57,7 @@ static int kid_main(void *p)
     struct kid_ctx *c = p;
     close(c->parent_cmd);
     close(c->parent_ev);
+    alarm(KID_MAX_SECONDS);          /* a stuck library call ends the child */
     return c->body(c);
 }
 
@@ -654,6 +657,7 @@ static void test_dom0_unbind_leaves_guest_end_unbound(void **state)
 
 int main(void)
 {
+    alarm(TEST_MAX_SECONDS);       /* a watchdog, well under run-tests.sh's 300 s */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_delivery_both_directions, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_masked_port_coalesces_until_unmask, test_setup,

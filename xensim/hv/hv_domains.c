@@ -110,9 +110,13 @@ void hv_domain_kill(struct hv *hv, uint32_t domid, pid_t spare_pid)
         return;
     d->dying = true;
     hv_log("d%u: dying", domid);
-    /* Processes of a dead domain go with it; then their handles. */
+    /* Processes of a dead domain go with it, then their handles.  Each
+     * process of a domain holds a member connection of its own, opened by
+     * libxensim at start and after fork, so its pid is current for as long as
+     * the connection is open. */
     for (struct hv_conn *c = hv->conns; c; c = c->next)
-        if (c->domid == domid && c->pid > 0 && c->pid != spare_pid && c->pid != getpid())
+        if (c->domid == domid && c->kind == HV_KIND_MEMBER && c->pid > 0 &&
+            c->pid != spare_pid && c->pid != getpid())
             kill(c->pid, SIGKILL);
     struct hv_conn *c = hv->conns;
     while (c) {

@@ -243,6 +243,7 @@ void hv_grant_usage(struct hv *hv, uint32_t domid, struct xensim_domain_usage *u
     u->maps_held = count_records(hv, 0, 0, false, (int)domid);
     u->foreign_maps = count_records(hv, domid, 0, false, -1);
     for (struct hv_conn *c = hv->conns; c; c = c->next)
-        if (c->domid == domid && c->kind != HV_KIND_CONTROL && c->kind != 0)
+        if (c->domid == domid && (c->kind == HV_KIND_GNTTAB || c->kind == HV_KIND_GNTSHR ||
+                                  c->kind == HV_KIND_EVTCHN))
             u->handles++;
 }

@@ -125,7 +125,7 @@ static int hello(struct hv *hv, struct hv_conn *c, const struct hv_msg *m, int p
         for (struct hv_conn *o = hv->conns; o; o = o->next)
             if (o->kind == HV_KIND_ANCHOR && o->domid == domid)
                 return -EEXIST;
-    } else if (kind != HV_KIND_CONTROL && kind != HV_KIND_GNTSHR) {
+    } else if (kind != HV_KIND_CONTROL && kind != HV_KIND_GNTSHR && kind != HV_KIND_MEMBER) {
         return -EINVAL;
     }
     if (passed_fd >= 0)
@@ -166,9 +166,11 @@ static int list_domains(struct hv *hv, uint32_t first, uint32_t max, struct hv_d
 static void shutdown_host(struct hv *hv, struct hv_conn *requester)
 {
     hv->stopping = true;
+    /* Only processes that joined as members: a pid recorded for a handle
+     * may belong to a process that has since exited. */
     for (struct hv_conn *c = hv->conns; c; c = c->next)
-        if (c->pid > 0 && c->pid != requester->pid && c->pid != getpid() &&
-            c->pid != hv->xenstored_pid)
+        if (c->kind == HV_KIND_MEMBER && c->pid > 0 && c->pid != requester->pid &&
+            c->pid != getpid() && c->pid != hv->xenstored_pid)
             kill(c->pid, SIGKILL);
 }
 

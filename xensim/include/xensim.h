@@ -37,6 +37,14 @@ int xensim_host_shutdown(const char *host);
 void *xensim_xenstore_page_map(const char *host, uint32_t domid);
 void xensim_xenstore_page_unmap(void *page);
 
+/*
+ * Make this process a member of the domain in $XENSIM_DOMID, so that the
+ * domain's death kills it.  libxensim does this by itself when a program
+ * starts and in the child of every fork; call it again after changing
+ * XENSIM_DOMID in a running process.
+ */
+int xensim_process_join(void);
+
 /* Inspection, as a hypervisor debugger would see it. */
 struct xensim_grant_state {
     uint16_t flags;      /* GTF_* of the entry (0 when not granted) */

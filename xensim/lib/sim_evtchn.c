@@ -91,10 +91,11 @@ SIM_EXPORT int xenevtchn_fd(xenevtchn_handle *h)
     return h->upcall_fd;
 }
 
+/* Linux's evtchn device answers ENOTCONN for a port this handle did not bind. */
 SIM_EXPORT int xenevtchn_notify(xenevtchn_handle *h, evtchn_port_t port)
 {
     if (!is_bound(h, port)) {
-        errno = EINVAL;
+        errno = ENOTCONN;
         return -1;
     }
     struct hv_msg m = { .op = HV_OP_EVTCHN_NOTIFY, .a = { port } };
@@ -136,7 +137,7 @@ SIM_EXPORT xenevtchn_port_or_error_t xenevtchn_bind_virq(xenevtchn_handle *h, un
 SIM_EXPORT int xenevtchn_unbind(xenevtchn_handle *h, evtchn_port_t port)
 {
     if (!is_bound(h, port)) {
-        errno = EINVAL;
+        errno = port >= SIM_NR_PORTS ? EINVAL : ENOTCONN;
         return -1;
     }
     struct hv_msg m = { .op = HV_OP_EVTCHN_UNBIND, .a = { port } };
