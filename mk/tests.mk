@@ -11,8 +11,9 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o
 # front of them at launch (LD_PRELOAD by `netstage sim exec`), never linked
 # in, so they exercise the same switch the drivers use.
 # They link the simulator's own API (xensim.h: create domains, inspect grants)
-# the way the launcher does.
-$(BUILD)/tests/sim/%: $(BUILD)/tests/sim/%.o $(BUILD)/tests/sim/simtest.o $(XENSIM_API_OBJS)
+# the way the launcher does, and simkid (guest programs as forked children).
+$(BUILD)/tests/sim/%: $(BUILD)/tests/sim/%.o $(BUILD)/tests/sim/simtest.o \
+                      $(BUILD)/tests/sim/simkid.o $(XENSIM_API_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA) $(XEN_LIBS)
 
 TEST_BINS += $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))

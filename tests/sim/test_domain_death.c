@@ -13,8 +13,6 @@
  * Every wait is bounded; the teardown kills and reaps any child left.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,121 +25,18 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
 #include <xenstore.h>
 
+#include "tests/sim/simkid.h"
 #include "tests/sim/simtest.h"
 
-#define T_EVENT   5000    /* ms: something that must happen */
-#define T_CHILD   20000   /* ms: longest a child waits for a command */
 #define PAGE      4096u
 #define NPAGES    4u
 #define GTF_PERMIT 0x1u   /* GTF_permit_access */
-
-/* ---- children ---------------------------------------------------------- */
-
-struct kid {
-    pid_t pid;       /* 0: free slot */
-    int cmd;         /* parent -> child */
-    int ev;          /* child -> parent */
-};
-
-struct kid_ctx {
-    int cmd, ev;                     /* the child's ends */
-    int parent_cmd, parent_ev;       /* the parent's ends, closed in the child */
-    int (*body)(struct kid_ctx *);
-    uint32_t arg;
-};
-
-#define KID_MAX_SECONDS 60         /* no child outlives this */
-#define TEST_MAX_SECONDS 120       /* nor the whole binary */
-#define MAX_KIDS 8
-static struct kid kids[MAX_KIDS];
-static struct kid_ctx spawn_ctx;
-
-static int kid_main(void *p)
-{
-    struct kid_ctx *c = p;
-    close(c->parent_cmd);
-    close(c->parent_ev);
-    alarm(KID_MAX_SECONDS);          /* a stuck library call ends the child */
-    return c->body(c);
-}
-
-static struct kid *kid_spawn(uint32_t domid, int (*body)(struct kid_ctx *), uint32_t arg)
-{
-    struct kid *k = NULL;
-    int a[2], b[2];
-    for (int i = 0; i < MAX_KIDS && !k; i++)
-        if (kids[i].pid == 0)
-            k = &kids[i];
-    if (!k || pipe2(a, O_CLOEXEC) < 0)
-        return NULL;
-    if (pipe2(b, O_CLOEXEC) < 0) {
-        close(a[0]);
-        close(a[1]);
-        return NULL;
-    }
-    spawn_ctx = (struct kid_ctx){ .cmd = a[0], .ev = b[1], .parent_cmd = a[1],
-                                  .parent_ev = b[0], .body = body, .arg = arg };
-    pid_t pid = simtest_spawn_as(domid, kid_main, &spawn_ctx);
-    close(a[0]);
-    close(b[1]);
-    if (pid < 0) {
-        close(a[1]);
-        close(b[0]);
-        return NULL;
-    }
-    *k = (struct kid){ .pid = pid, .cmd = a[1], .ev = b[0] };
-    return k;
-}
-
-static void kid_forget(struct kid *k)
-{
-    close(k->cmd);
-    close(k->ev);
-    *k = (struct kid){ 0 };
-}
-
-/*
- * Reap a child that should end by itself (or be ended by the simulator)
- * within timeout_ms: its exit status, or 128 + signal.  One that does not
- * is killed and reaped, and -1 returned.
- */
-static int pid_reap(pid_t pid, int timeout_ms)
-{
-    int st;
-    for (int waited = 0; waited <= timeout_ms; waited += 5) {
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        if (r < 0 && errno != EINTR)
-            return -1;
-        struct timespec ts = { 0, 5 * 1000 * 1000 };
-        nanosleep(&ts, NULL);
-    }
-    kill(pid, SIGKILL);              /* one of ours: the test started it */
-    simtest_wait(pid);
-    return -1;
-}
-
-static int kid_reap(struct kid *k, int timeout_ms)
-{
-    int st = pid_reap(k->pid, timeout_ms);
-    kid_forget(k);
-    return st;
-}
-
-/* SIGKILL our own child and reap it; 128 + SIGKILL expected. */
-static int kid_kill(struct kid *k)
-{
-    kill(k->pid, SIGKILL);
-    return kid_reap(k, T_EVENT);
-}
 
 static void fill_page(uint8_t *page, uint8_t seed)
 {
@@ -159,12 +54,10 @@ static bool page_is(const uint8_t *page, uint8_t seed)
 
 /* ---- guest programs ------------------------------------------------------ */
 
-enum { CMD_QUIT = 0xffff0000u };
-
 /*
  * Shares NPAGES pages with dom0 (page i filled from seed c->arg + i), binds
  * an unbound port for dom0, reports the refs and the port, then waits for
- * CMD_QUIT (or its death).
+ * KID_QUIT (or its death).
  */
 static int guest_sharer(struct kid_ctx *c)
 {
@@ -182,12 +75,11 @@ static int guest_sharer(struct kid_ctx *c)
     if (port <= 0)
         return 12;
     for (unsigned i = 0; i < NPAGES; i++)
-        if (simtest_send_u32(c->ev, refs[i]) < 0)
+        if (kid_report(c, refs[i]) < 0)
             return 13;
-    if (simtest_send_u32(c->ev, (uint32_t)port) < 0)
+    if (kid_report(c, (uint32_t)port) < 0)
         return 14;
-    uint32_t cmd;
-    if (simtest_recv_u32(c->cmd, &cmd, T_CHILD) < 0 || cmd != CMD_QUIT)
+    if (kid_await(c, KID_QUIT) < 0)
         return 15;
     xengntshr_unshare(gs, pages, NPAGES);
     xengntshr_close(gs);
@@ -205,10 +97,9 @@ static int guest_mapper(struct kid_ctx *c)
     if (!p)
         return 11;
     snprintf(p, 64, "mapped by the guest");
-    if (simtest_send_u32(c->ev, 1) < 0)
+    if (kid_report(c, 1) < 0)
         return 12;
-    uint32_t cmd;
-    if (simtest_recv_u32(c->cmd, &cmd, T_CHILD) < 0 || cmd != CMD_QUIT)
+    if (kid_await(c, KID_QUIT) < 0)
         return 13;
     xengnttab_unmap(gt, p, 1);
     xengnttab_close(gt);
@@ -226,10 +117,9 @@ static int guest_xenstore_only(struct kid_ctx *c)
     if (!name)
         return 11;
     free(name);
-    if (simtest_send_u32(c->ev, 1) < 0)
+    if (kid_report(c, 1) < 0)
         return 12;
-    uint32_t cmd;
-    if (simtest_recv_u32(c->cmd, &cmd, T_CHILD) < 0 || cmd != CMD_QUIT)
+    if (kid_await(c, KID_QUIT) < 0)
         return 13;
     return 0;
 }
@@ -249,10 +139,9 @@ static int guest_forker(struct kid_ctx *c)
         return 11;
     if (g > 0)
         return 0;
-    if (simtest_send_u32(c->ev, (uint32_t)getpid()) < 0)
+    if (kid_report(c, (uint32_t)getpid()) < 0)
         _exit(12);
-    uint32_t cmd;
-    if (simtest_recv_u32(c->cmd, &cmd, T_CHILD) < 0 || cmd != CMD_QUIT)
+    if (kid_await(c, KID_QUIT) < 0)
         _exit(13);
     _exit(0);
 }
@@ -286,23 +175,9 @@ static void assert_grant(uint32_t granter, uint32_t ref, bool granted, uint32_t 
     }
 }
 
-struct usage_cond {
-    uint32_t domid;
-    struct xensim_domain_usage want;
-};
-
-static int usage_is(void *arg)
-{
-    struct usage_cond *c = arg;
-    struct xensim_domain_usage u;
-    return xensim_domain_usage(simtest_host(), c->domid, &u) == 0 &&
-           !memcmp(&u, &c->want, sizeof(u));
-}
-
 static void assert_usage(uint32_t domid, const struct xensim_domain_usage *want)
 {
-    struct usage_cond c = { domid, *want };
-    if (simtest_wait_until(usage_is, &c, T_EVENT) < 0) {
+    if (simkid_wait_usage(domid, want, T_EVENT) < 0) {
         struct xensim_domain_usage u = { 0 };
         xensim_domain_usage(simtest_host(), domid, &u);
         fail_msg("d%u usage: grants %u deferred %u maps %u foreign %u ports %u handles %u; "
@@ -311,18 +186,6 @@ static void assert_usage(uint32_t domid, const struct xensim_domain_usage *want)
                  want->grants_deferred, want->maps_held, want->foreign_maps, want->ports_bound,
                  want->handles);
     }
-}
-
-struct port_cond {
-    uint32_t domid, port, state, rdom;
-};
-
-static int port_is(void *arg)
-{
-    struct port_cond *c = arg;
-    struct xensim_port_status st;
-    return xensim_evtchn_status(simtest_host(), c->domid, c->port, &st) == 0 &&
-           st.state == c->state && (c->state == XENSIM_PORT_FREE || st.remote_domid == c->rdom);
 }
 
 /* 1 if listed (*dying set), 0 if not, -1 on error. */
@@ -361,35 +224,14 @@ static int xs_node_gone(void *arg)
     return !v && errno == ENOENT;
 }
 
-static long now_ms(void)
+static void *check_watch(void *h)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* The next watch event within timeout_ms (free() it), or NULL. */
-static char **next_event(struct xs_handle *h, int timeout_ms)
-{
-    long deadline = now_ms() + timeout_ms;
-    for (;;) {
-        char **v = xs_check_watch(h);
-        if (v)
-            return v;
-        if (errno != EAGAIN)
-            return NULL;
-        long left = deadline - now_ms();
-        if (left < 0)
-            return NULL;
-        struct pollfd p = { .fd = xs_fileno(h), .events = POLLIN };
-        if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
-            return NULL;
-    }
+    return xs_check_watch(h);
 }
 
 static bool expect_release_event(struct xs_handle *h)
 {
-    char **v = next_event(h, T_EVENT);
+    char **v = simkid_poll(xs_fileno(h), check_watch, h, T_EVENT);
     bool ok = v && !strcmp(v[XS_WATCH_PATH], "@releaseDomain") &&
               !strcmp(v[XS_WATCH_TOKEN], "rel");
     free(v);
@@ -419,9 +261,7 @@ static int test_setup(void **state)
 static int test_teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < MAX_KIDS; i++)
-        if (kids[i].pid > 0)
-            kid_kill(&kids[i]);
+    kid_kill_all();
     /* Orphans a test adopted as subreaper, once they have ended. */
     prctl(PR_SET_CHILD_SUBREAPER, 0);
     while (waitpid(-1, NULL, WNOHANG) > 0)
@@ -437,12 +277,24 @@ static int test_teardown(void **state)
     return 0;
 }
 
-/* A sharer's report: its NPAGES refs and its port. */
-static void recv_share(struct kid *k, uint32_t *refs, uint32_t *port)
+/* Runs guest_sharer in dom (pages filled from seed) and takes its report:
+ * the NPAGES refs, and the port it left unbound for us. */
+static struct kid *spawn_sharer(uint32_t dom, uint32_t seed, uint32_t *refs, uint32_t *port)
 {
+    struct kid *k = kid_spawn(dom, guest_sharer, seed, NULL);
+    assert_non_null(k);
     for (unsigned i = 0; i < NPAGES; i++)
-        assert_int_equal(simtest_recv_u32(k->ev, &refs[i], T_EVENT), 0);
-    assert_int_equal(simtest_recv_u32(k->ev, port, T_EVENT), 0);
+        assert_int_equal(kid_recv(k, &refs[i]), 0);
+    assert_int_equal(kid_recv(k, port), 0);
+    return k;
+}
+
+/* Our end of a channel to dom's port rport. */
+static evtchn_port_t bind_to(uint32_t dom, uint32_t rport)
+{
+    xenevtchn_port_or_error_t lport = xenevtchn_bind_interdomain(xce, dom, rport);
+    assert_true(lport > 0);
+    return (evtchn_port_t)lport;
 }
 
 /* ---- (i) a guest program dies, its domain lives on ----------------------- */
@@ -456,14 +308,11 @@ static void test_guest_program_killed(void **state)
     assert_int_equal(xensim_domain_usage(simtest_host(), dom, &base), 0);
     assert_int_equal(xensim_domain_usage(simtest_host(), 0, &base0), 0);
 
-    struct kid *k = kid_spawn(dom, guest_sharer, 0x40);
-    assert_non_null(k);
-    recv_share(k, refs, &rport);
+    struct kid *k = spawn_sharer(dom, 0x40, refs, &rport);
     uint8_t *map = xengnttab_map_grant_ref(gt, dom, refs[0], PROT_READ | PROT_WRITE);
     assert_non_null(map);
     assert_true(page_is(map, 0x40));
-    xenevtchn_port_or_error_t lport = xenevtchn_bind_interdomain(xce, dom, rport);
-    assert_true(lport > 0);
+    evtchn_port_t lport = bind_to(dom, rport);
     assert_grant(dom, refs[0], true, 1);
     for (unsigned i = 1; i < NPAGES; i++)
         assert_grant(dom, refs[i], true, 0);
@@ -490,9 +339,8 @@ static void test_guest_program_killed(void **state)
     map[0] = 0x40;
 
     /* Our end of the channel is unbound, waiting for the guest. */
-    struct port_cond pc = { 0, (uint32_t)lport, XENSIM_PORT_UNBOUND, dom };
-    assert_int_equal(simtest_wait_until(port_is, &pc, T_EVENT), 0);
-    assert_int_equal(xenevtchn_notify(xce, (evtchn_port_t)lport), 0);
+    assert_int_equal(simkid_wait_port(0, lport, XENSIM_PORT_UNBOUND, dom, T_EVENT), 0);
+    assert_int_equal(xenevtchn_notify(xce, lport), 0);
 
     /* The domain itself is alive. */
     bool dying = true;
@@ -501,10 +349,8 @@ static void test_guest_program_killed(void **state)
 
     /* A page whose revocation is pending is never handed out again: a new
      * program's fresh pages do not alias the one we still map. */
-    k = kid_spawn(dom, guest_sharer, 0x80);
-    assert_non_null(k);
     uint32_t refs2[NPAGES], rport2;
-    recv_share(k, refs2, &rport2);
+    k = spawn_sharer(dom, 0x80, refs2, &rport2);
     for (unsigned i = 0; i < NPAGES; i++)
         assert_int_not_equal(refs2[i], refs[0]);
     assert_true(page_is(map, 0x40));
@@ -514,14 +360,14 @@ static void test_guest_program_killed(void **state)
     for (unsigned i = 0; i < NPAGES; i++)
         assert_true(page_is(map2 + i * PAGE, (uint8_t)(0x80 + i)));
     assert_int_equal(xengnttab_unmap(gt, map2, NPAGES), 0);
-    assert_int_equal(simtest_send_u32(k->cmd, CMD_QUIT), 0);
+    assert_int_equal(kid_send(k, KID_QUIT), 0);
     assert_int_equal(kid_reap(k, T_EVENT), 0);
 
     /* Unmapping releases the held-back grant. */
     assert_int_equal(xengnttab_unmap(gt, map, 1), 0);
     assert_grant(dom, refs[0], false, 0);
     assert_usage(dom, &base);
-    assert_int_equal(xenevtchn_unbind(xce, (evtchn_port_t)lport), 0);
+    assert_int_equal(xenevtchn_unbind(xce, lport), 0);
     assert_usage(0, &base0);
 
     /* Nothing of this was a domain death. */
@@ -545,13 +391,10 @@ static void test_domain_destroyed_while_mapped(void **state)
     (void)state;
     uint32_t dom, refs[NPAGES], rport;
     assert_int_equal(simtest_create_guest("dd-mapped", &dom), 0);
-    struct kid *k = kid_spawn(dom, guest_sharer, 0x10);
-    assert_non_null(k);
-    recv_share(k, refs, &rport);
+    struct kid *k = spawn_sharer(dom, 0x10, refs, &rport);
     uint8_t *map = xengnttab_map_grant_ref(gt, dom, refs[2], PROT_READ);
     assert_non_null(map);
-    xenevtchn_port_or_error_t lport = xenevtchn_bind_interdomain(xce, dom, rport);
-    assert_true(lport > 0);
+    evtchn_port_t lport = bind_to(dom, rport);
 
     /* As the toolstack's destroy does; returns at once. */
     assert_int_equal(xensim_domain_destroy(simtest_host(), dom), 0);
@@ -560,8 +403,7 @@ static void test_domain_destroyed_while_mapped(void **state)
     assert_int_equal(kid_reap(k, T_EVENT), 128 + SIGKILL);
     assert_true(expect_release_event(xsw));
     check_tree_removed(dom);
-    struct port_cond pc = { 0, (uint32_t)lport, XENSIM_PORT_UNBOUND, dom };
-    assert_int_equal(simtest_wait_until(port_is, &pc, T_EVENT), 0);
+    assert_int_equal(simkid_wait_port(0, lport, XENSIM_PORT_UNBOUND, dom, T_EVENT), 0);
 
     /* Our mapping keeps the domain a zombie, its page readable. */
     bool dying = false;
@@ -585,7 +427,7 @@ static void test_domain_destroyed_while_mapped(void **state)
     errno = 0;
     assert_int_equal(xensim_grant_query(simtest_host(), dom, refs[2], &g), -1);
     assert_int_equal(errno, ESRCH);
-    assert_int_equal(xenevtchn_unbind(xce, (evtchn_port_t)lport), 0);
+    assert_int_equal(xenevtchn_unbind(xce, lport), 0);
 }
 
 static void test_domain_destroyed_by_toolstack(void **state)
@@ -593,11 +435,8 @@ static void test_domain_destroyed_by_toolstack(void **state)
     (void)state;
     uint32_t dom, refs[NPAGES], rport;
     assert_int_equal(simtest_create_guest("dd-cli", &dom), 0);
-    struct kid *k = kid_spawn(dom, guest_sharer, 0x20);
-    assert_non_null(k);
-    recv_share(k, refs, &rport);
-    xenevtchn_port_or_error_t lport = xenevtchn_bind_interdomain(xce, dom, rport);
-    assert_true(lport > 0);
+    struct kid *k = spawn_sharer(dom, 0x20, refs, &rport);
+    evtchn_port_t lport = bind_to(dom, rport);
 
     /* `netstage sim destroy` returns once the domain is gone. */
     assert_int_equal(simtest_destroy_guest("dd-cli"), 0);
@@ -607,10 +446,9 @@ static void test_domain_destroyed_by_toolstack(void **state)
     check_tree_removed(dom);
     struct xensim_domain_usage zero = { 0 };
     assert_usage(dom, &zero);
-    struct port_cond pc = { 0, (uint32_t)lport, XENSIM_PORT_UNBOUND, dom };
-    assert_int_equal(simtest_wait_until(port_is, &pc, T_EVENT), 0);
-    assert_int_equal(xenevtchn_notify(xce, (evtchn_port_t)lport), 0);
-    assert_int_equal(xenevtchn_unbind(xce, (evtchn_port_t)lport), 0);
+    assert_int_equal(simkid_wait_port(0, lport, XENSIM_PORT_UNBOUND, dom, T_EVENT), 0);
+    assert_int_equal(xenevtchn_notify(xce, lport), 0);
+    assert_int_equal(xenevtchn_unbind(xce, lport), 0);
 
     /* The name is free again; the new domain has a new id and a clean
      * slate. */
@@ -636,9 +474,9 @@ static void test_destroy_kills_xenstore_only_program(void **state)
     (void)state;
     uint32_t dom, v;
     assert_int_equal(simtest_create_guest("dd-xsonly", &dom), 0);
-    struct kid *k = kid_spawn(dom, guest_xenstore_only, 0);
+    struct kid *k = kid_spawn(dom, guest_xenstore_only, 0, NULL);
     assert_non_null(k);
-    assert_int_equal(simtest_recv_u32(k->ev, &v, T_EVENT), 0);
+    assert_int_equal(kid_recv(k, &v), 0);
     assert_int_equal(simtest_destroy_guest("dd-xsonly"), 0);
     assert_true(expect_release_event(xsw));
     /* The kill is sent before the destroy returns; allow a moment. */
@@ -652,9 +490,9 @@ static void test_destroy_kills_forked_program(void **state)
     /* The grandchild is reparented to us, so that we can reap it. */
     assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
     assert_int_equal(simtest_create_guest("dd-fork", &dom), 0);
-    struct kid *k = kid_spawn(dom, guest_forker, 0);
+    struct kid *k = kid_spawn(dom, guest_forker, 0, NULL);
     assert_non_null(k);
-    assert_int_equal(simtest_recv_u32(k->ev, &gpid, T_EVENT), 0);
+    assert_int_equal(kid_recv(k, &gpid), 0);
     /* The first process has exited; it stays unreaped (a zombie holds its
      * pid) until after the destroy, so no other process can have that pid
      * when the simulator signals it. */
@@ -663,7 +501,7 @@ static void test_destroy_kills_forked_program(void **state)
     assert_true(u.ports_bound >= 2);         /* the kernel's and the grandchild's */
     bool destroyed = simtest_destroy_guest("dd-fork") == 0 && expect_release_event(xsw);
     /* Whatever happened, both processes are reaped before any assert. */
-    int gst = pid_reap((pid_t)gpid, destroyed ? 1000 : 0);
+    int gst = simkid_reap_pid((pid_t)gpid, destroyed ? 1000 : 0);
     int fst = kid_reap(k, T_EVENT);
     assert_true(destroyed);
     assert_int_equal(fst, 0);
@@ -685,10 +523,10 @@ static void test_dead_mapper_does_not_pin(void **state)
     uint32_t ref;
     char *page = xengntshr_share_pages(gs, dom, 1, &ref, 1);
     assert_non_null(page);
-    struct kid *k = kid_spawn(dom, guest_mapper, ref);
+    struct kid *k = kid_spawn(dom, guest_mapper, ref, NULL);
     assert_non_null(k);
     uint32_t v;
-    assert_int_equal(simtest_recv_u32(k->ev, &v, T_EVENT), 0);
+    assert_int_equal(kid_recv(k, &v), 0);
     assert_string_equal(page, "mapped by the guest");
     assert_grant(0, ref, true, 1);
     struct xensim_domain_usage u;
@@ -708,9 +546,9 @@ static void test_dead_mapper_does_not_pin(void **state)
      * the held-back grant is released without anyone unmapping it. */
     page = xengntshr_share_pages(gs, dom, 1, &ref, 1);
     assert_non_null(page);
-    k = kid_spawn(dom, guest_mapper, ref);
+    k = kid_spawn(dom, guest_mapper, ref, NULL);
     assert_non_null(k);
-    assert_int_equal(simtest_recv_u32(k->ev, &v, T_EVENT), 0);
+    assert_int_equal(kid_recv(k, &v), 0);
     assert_int_equal(xengntshr_unshare(gs, page, 1), 0);
     assert_grant(0, ref, true, 1);
     assert_int_equal(xensim_domain_usage(simtest_host(), 0, &u), 0);

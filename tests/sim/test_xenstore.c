@@ -14,10 +14,7 @@
  * would have come before the control event.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,103 +22,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <xenstore.h>
 
+#include "tests/sim/simkid.h"
 #include "tests/sim/simtest.h"
-
-#define T_EVENT   5000    /* ms: something that must happen */
-#define T_CHILD   20000   /* ms: a child waiting for its next command */
 
 #define NAME_A "xs-a"
 #define NAME_B "xs-b"
 
 static uint32_t dom_a, dom_b;
 static struct xs_handle *xs0;      /* Domain-0's connection */
-
-/* ---- children ---------------------------------------------------------- */
-
-struct kid {
-    pid_t pid;       /* 0: free slot */
-    int cmd;         /* parent -> child */
-    int ev;          /* child -> parent */
-};
-
-struct kid_ctx {
-    int cmd, ev;                     /* the child's ends */
-    int parent_cmd, parent_ev;       /* the parent's ends, closed in the child */
-    int (*body)(struct kid_ctx *);
-    uint32_t arg;
-    const char *str;
-};
-
-#define KID_MAX_SECONDS 60         /* no child outlives this */
-#define TEST_MAX_SECONDS 120       /* nor the whole binary */
-#define MAX_KIDS 12
-static struct kid kids[MAX_KIDS];
-static struct kid_ctx spawn_ctx;
-
-static int kid_main(void *p)
-{
-    struct kid_ctx *c = p;
-    close(c->parent_cmd);
-    close(c->parent_ev);
-    alarm(KID_MAX_SECONDS);          /* a stuck library call ends the child */
-    return c->body(c);
-}
-
-static struct kid *kid_spawn(uint32_t domid, int (*body)(struct kid_ctx *), uint32_t arg,
-                             const char *str)
-{
-    struct kid *k = NULL;
-    int a[2], b[2];
-    for (int i = 0; i < MAX_KIDS && !k; i++)
-        if (kids[i].pid == 0)
-            k = &kids[i];
-    if (!k || pipe2(a, O_CLOEXEC) < 0)
-        return NULL;
-    if (pipe2(b, O_CLOEXEC) < 0) {
-        close(a[0]);
-        close(a[1]);
-        return NULL;
-    }
-    spawn_ctx = (struct kid_ctx){ .cmd = a[0], .ev = b[1], .parent_cmd = a[1],
-                                  .parent_ev = b[0], .body = body, .arg = arg, .str = str };
-    pid_t pid = simtest_spawn_as(domid, kid_main, &spawn_ctx);
-    close(a[0]);
-    close(b[1]);
-    if (pid < 0) {
-        close(a[1]);
-        close(b[0]);
-        return NULL;
-    }
-    *k = (struct kid){ .pid = pid, .cmd = a[1], .ev = b[0] };
-    return k;
-}
-
-static int kid_wait(struct kid *k)
-{
-    int st = simtest_wait(k->pid);
-    close(k->cmd);
-    close(k->ev);
-    *k = (struct kid){ 0 };
-    return st;
-}
-
-static void kid_kill(struct kid *k)
-{
-    kill(k->pid, SIGKILL);           /* our own child */
-    kid_wait(k);
-}
-
-/* The child's next report, which must be `want`. */
-static int kid_expect(struct kid *k, uint32_t want)
-{
-    uint32_t v;
-    return simtest_recv_u32(k->ev, &v, T_EVENT) == 0 && v == want ? 0 : -1;
-}
 
 /* Run a guest program to completion; its exit status. */
 static int run_as(uint32_t domid, int (*body)(struct kid_ctx *), uint32_t arg, const char *str)
@@ -130,32 +42,27 @@ static int run_as(uint32_t domid, int (*body)(struct kid_ctx *), uint32_t arg, c
     return k ? kid_wait(k) : -1;
 }
 
+/* Start a guest program and wait for its first report, 1: it is ready. */
+static struct kid *spawn_ready(uint32_t domid, int (*body)(struct kid_ctx *), uint32_t arg,
+                               const char *str)
+{
+    struct kid *k = kid_spawn(domid, body, arg, str);
+    assert_non_null(k);
+    assert_int_equal(kid_expect(k, 1), 0);
+    return k;
+}
+
 /* ---- helpers used by both sides ------------------------------------------ */
 
-static long now_ms(void)
+static void *check_watch(void *h)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+    return xs_check_watch(h);
 }
 
 /* The next watch event within timeout_ms (free() it), or NULL. */
 static char **next_event(struct xs_handle *h, int timeout_ms)
 {
-    long deadline = now_ms() + timeout_ms;
-    for (;;) {
-        char **v = xs_check_watch(h);
-        if (v)
-            return v;
-        if (errno != EAGAIN)
-            return NULL;
-        long left = deadline - now_ms();
-        if (left < 0)
-            return NULL;
-        struct pollfd p = { .fd = xs_fileno(h), .events = POLLIN };
-        if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
-            return NULL;
-    }
+    return simkid_poll(xs_fileno(h), check_watch, h, timeout_ms);
 }
 
 static bool event_is(char **v, const char *path, const char *token)
@@ -217,6 +124,21 @@ static char *dom_path(char *buf, size_t len, uint32_t domid, const char *rel)
     return buf;
 }
 
+/* The directory at path can be listed and holds both names (maybe more). */
+static bool lists_both(struct xs_handle *h, const char *path, const char *name1,
+                       const char *name2)
+{
+    unsigned int n = 0;
+    char **ents = xs_directory(h, XBT_NULL, path, &n);
+    bool has1 = false, has2 = false;
+    for (unsigned int i = 0; ents && i < n; i++) {
+        has1 |= !strcmp(ents[i], name1);
+        has2 |= !strcmp(ents[i], name2);
+    }
+    free(ents);
+    return has1 && has2;
+}
+
 /* ---- fixtures ------------------------------------------------------------ */
 
 static int group_setup(void **state)
@@ -238,9 +160,7 @@ static int group_teardown(void **state)
 static int test_teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < MAX_KIDS; i++)
-        if (kids[i].pid > 0)
-            kid_kill(&kids[i]);
+    kid_kill_all();
     return 0;
 }
 
@@ -266,15 +186,7 @@ static int guest_identity(struct kid_ctx *c)
     if (!home_ok)
         return 14;
     /* The directories libxl gives a guest are there and listable. */
-    unsigned int n = 0;
-    char **ents = xs_directory(h, XBT_NULL, path, &n);
-    bool has_data = false, has_device = false;
-    for (unsigned int i = 0; ents && i < n; i++) {
-        has_data |= !strcmp(ents[i], "data");
-        has_device |= !strcmp(ents[i], "device");
-    }
-    free(ents);
-    if (!has_data || !has_device)
+    if (!lists_both(h, path, "data", "device"))
         return 15;
     xs_close(h);
     return 0;
@@ -300,15 +212,7 @@ static int guest_own_data(struct kid_ctx *c)
         return 12;
     if (!xs_mkdir(h, XBT_NULL, "data/sub") || !write_str(h, XBT_NULL, "data/sub/x", "42"))
         return 13;
-    unsigned int n = 0;
-    char **ents = xs_directory(h, XBT_NULL, "data", &n);
-    bool hello = false, sub = false;
-    for (unsigned int i = 0; ents && i < n; i++) {
-        hello |= !strcmp(ents[i], "hello");
-        sub |= !strcmp(ents[i], "sub");
-    }
-    free(ents);
-    if (!hello || !sub)
+    if (!lists_both(h, "data", "hello", "sub"))
         return 14;
     /* What the guest creates, the guest owns. */
     unsigned int np = 0;
@@ -469,25 +373,41 @@ static void test_guest_permissions(void **state)
 /* ---- transactions ------------------------------------------------------------ */
 
 /*
+ * How most transaction programs start: a connection of their own and, in a
+ * new transaction, value written to rel.  0, or the step (10-12) that failed.
+ */
+static int open_tx_write(struct xs_handle **h, xs_transaction_t *t, const char *rel,
+                         const char *value)
+{
+    *h = xs_open(0);
+    if (!*h)
+        return 10;
+    *t = xs_transaction_start(*h);
+    if (*t == XBT_NULL)
+        return 11;
+    if (!write_str(*h, *t, rel, value))
+        return 12;
+    return 0;
+}
+
+/*
  * Writes data/tx inside a transaction; reports 1 while it is open (the
  * parent checks the write is invisible), commits on command and reports 2.
  */
 static int guest_tx_isolation(struct kid_ctx *c)
 {
-    struct xs_handle *h = xs_open(0);
-    if (!h)
-        return 10;
-    xs_transaction_t t = xs_transaction_start(h);
-    if (t == XBT_NULL)
-        return 11;
-    if (!write_str(h, t, "data/tx", "inside") || !read_is(h, t, "data/tx", "inside"))
+    struct xs_handle *h;
+    xs_transaction_t t;
+    int step = open_tx_write(&h, &t, "data/tx", "inside");
+    if (step)
+        return step;
+    if (!read_is(h, t, "data/tx", "inside"))
         return 12;
     if (!read_fails(h, XBT_NULL, "data/tx", ENOENT))     /* not outside, even here */
         return 13;
-    if (simtest_send_u32(c->ev, 1) < 0)
+    if (kid_report(c, 1) < 0)
         return 14;
-    uint32_t cmd;
-    if (simtest_recv_u32(c->cmd, &cmd, T_CHILD) < 0 || cmd != 1)
+    if (kid_await(c, 1) < 0)
         return 15;
     if (!xs_transaction_end(h, t, false))
         return 16;
@@ -503,7 +423,7 @@ static int guest_tx_isolation(struct kid_ctx *c)
     if (!read_is(h, XBT_NULL, "data/tx", "inside") ||
         !read_fails(h, XBT_NULL, "data/tx-new", ENOENT))
         return 20;
-    if (simtest_send_u32(c->ev, 2) < 0)
+    if (kid_report(c, 2) < 0)
         return 21;
     xs_close(h);
     return 0;
@@ -514,11 +434,9 @@ static void test_transaction_isolation(void **state)
     (void)state;
     char path[64];
     dom_path(path, sizeof(path), dom_a, "data/tx");
-    struct kid *k = kid_spawn(dom_a, guest_tx_isolation, 0, NULL);
-    assert_non_null(k);
-    assert_int_equal(kid_expect(k, 1), 0);
+    struct kid *k = spawn_ready(dom_a, guest_tx_isolation, 0, NULL);
     assert_true(read_fails(xs0, XBT_NULL, path, ENOENT));
-    assert_int_equal(simtest_send_u32(k->cmd, 1), 0);
+    assert_int_equal(kid_send(k, 1), 0);
     assert_int_equal(kid_expect(k, 2), 0);
     assert_true(read_is(xs0, XBT_NULL, path, "inside"));
     assert_true(read_fails(xs0, XBT_NULL, dom_path(path, sizeof(path), dom_a, "data/tx-new"),
@@ -543,10 +461,9 @@ static int guest_tx_conflict(struct kid_ctx *c)
         return 12;
     if (!read_is(h, t, "data/c", "0") || !write_str(h, t, "data/c", "guest"))
         return 13;
-    if (simtest_send_u32(c->ev, 1) < 0)
+    if (kid_report(c, 1) < 0)
         return 14;
-    uint32_t cmd;
-    if (simtest_recv_u32(c->cmd, &cmd, T_CHILD) < 0 || cmd != 1)
+    if (kid_await(c, 1) < 0)
         return 15;
     errno = 0;
     if (xs_transaction_end(h, t, false) || errno != EAGAIN)
@@ -574,7 +491,7 @@ static int guest_tx_conflict(struct kid_ctx *c)
     }
     if (!done)
         return 22;
-    if (simtest_send_u32(c->ev, 2) < 0)
+    if (kid_report(c, 2) < 0)
         return 23;
     xs_close(h);
     return 0;
@@ -585,12 +502,10 @@ static void test_transaction_conflict_eagain(void **state)
     (void)state;
     char path[64];
     dom_path(path, sizeof(path), dom_a, "data/c");
-    struct kid *k = kid_spawn(dom_a, guest_tx_conflict, 0, NULL);
-    assert_non_null(k);
-    assert_int_equal(kid_expect(k, 1), 0);
+    struct kid *k = spawn_ready(dom_a, guest_tx_conflict, 0, NULL);
     assert_true(read_is(xs0, XBT_NULL, path, "0"));
     assert_true(write_str(xs0, XBT_NULL, path, "dom0"));
-    assert_int_equal(simtest_send_u32(k->cmd, 1), 0);
+    assert_int_equal(kid_send(k, 1), 0);
     assert_int_equal(kid_expect(k, 2), 0);
     assert_true(read_is(xs0, XBT_NULL, path, "dom0+guest"));
     assert_int_equal(kid_wait(k), 0);
@@ -603,22 +518,18 @@ static void test_transaction_conflict_eagain(void **state)
  */
 static int guest_tx_holder(struct kid_ctx *c)
 {
-    struct xs_handle *h = xs_open(0);
-    if (!h)
-        return 10;
-    xs_transaction_t t = xs_transaction_start(h);
-    if (t == XBT_NULL)
-        return 11;
-    if (!write_str(h, t, "data/own", "mine"))
-        return 12;
-    if (simtest_send_u32(c->ev, t) < 0)
+    struct xs_handle *h;
+    xs_transaction_t t;
+    int step = open_tx_write(&h, &t, "data/own", "mine");
+    if (step)
+        return step;
+    if (kid_report(c, t) < 0)
         return 13;
-    uint32_t cmd;
-    if (simtest_recv_u32(c->cmd, &cmd, T_CHILD) < 0 || cmd != 1)
+    if (kid_await(c, 1) < 0)
         return 14;
     if (!read_is(h, t, "data/own", "mine") || !xs_transaction_end(h, t, false))
         return 15;
-    if (simtest_send_u32(c->ev, 2) < 0)
+    if (kid_report(c, 2) < 0)
         return 16;
     xs_close(h);
     return 0;
@@ -649,10 +560,10 @@ static void test_transaction_belongs_to_its_program(void **state)
     struct kid *k = kid_spawn(dom_a, guest_tx_holder, 0, NULL);
     assert_non_null(k);
     uint32_t t;
-    assert_int_equal(simtest_recv_u32(k->ev, &t, T_EVENT), 0);
+    assert_int_equal(kid_recv(k, &t), 0);
     assert_true(t != XBT_NULL);
     assert_int_equal(run_as(dom_a, guest_tx_thief, t, NULL), 0);
-    assert_int_equal(simtest_send_u32(k->cmd, 1), 0);
+    assert_int_equal(kid_send(k, 1), 0);
     assert_int_equal(kid_expect(k, 2), 0);
     assert_int_equal(kid_wait(k), 0);
     assert_true(read_is(xs0, XBT_NULL, dom_path(path, sizeof(path), dom_a, "data/own"), "mine"));
@@ -681,7 +592,7 @@ static int guest_tx_quota(struct kid_ctx *c)
     xs_transaction_t again = xs_transaction_start(h);
     if (again == XBT_NULL || !xs_transaction_end(h, again, true))
         return 13;
-    if (simtest_send_u32(c->ev, n) < 0)
+    if (kid_report(c, n) < 0)
         return 14;
     xs_close(h);
     return 0;
@@ -691,15 +602,21 @@ static int guest_tx_quota(struct kid_ctx *c)
 static int guest_tx_leaker(struct kid_ctx *c)
 {
     (void)c;
-    struct xs_handle *h = xs_open(0);
-    if (!h)
-        return 10;
-    xs_transaction_t t = xs_transaction_start(h);
-    if (t == XBT_NULL)
-        return 11;
-    if (!write_str(h, t, "data/leak", "never"))
-        return 12;
-    return 0;                        /* the connection closes with the process */
+    struct xs_handle *h;
+    xs_transaction_t t;
+    /* On success, exit at once: the connection closes with the process. */
+    return open_tx_write(&h, &t, "data/leak", "never");
+}
+
+/* How many transactions guest B's programs may have open at once. */
+static uint32_t tx_quota(void)
+{
+    struct kid *k = kid_spawn(dom_b, guest_tx_quota, 0, NULL);
+    assert_non_null(k);
+    uint32_t n;
+    assert_int_equal(kid_recv(k, &n), 0);
+    assert_int_equal(kid_wait(k), 0);
+    return n;
 }
 
 static void test_transaction_quota_and_disconnect(void **state)
@@ -707,22 +624,13 @@ static void test_transaction_quota_and_disconnect(void **state)
     (void)state;
     char path[64];
     /* xenstored's per-domain transaction quota reaches the guest. */
-    struct kid *k = kid_spawn(dom_b, guest_tx_quota, 0, NULL);
-    assert_non_null(k);
-    uint32_t quota;
-    assert_int_equal(simtest_recv_u32(k->ev, &quota, T_EVENT), 0);
-    assert_int_equal(kid_wait(k), 0);
+    uint32_t quota = tx_quota();
     assert_true(quota >= 1 && quota < 24);
     /* More programs than that leave a transaction open behind them: the
      * relay must end each one, or the quota would run out. */
     for (uint32_t i = 0; i < quota + 3; i++)
         assert_int_equal(run_as(dom_b, guest_tx_leaker, 0, NULL), 0);
-    k = kid_spawn(dom_b, guest_tx_quota, 0, NULL);
-    assert_non_null(k);
-    uint32_t quota2;
-    assert_int_equal(simtest_recv_u32(k->ev, &quota2, T_EVENT), 0);
-    assert_int_equal(kid_wait(k), 0);
-    assert_int_equal(quota2, quota);
+    assert_int_equal(tx_quota(), quota);
     assert_true(read_fails(xs0, XBT_NULL, dom_path(path, sizeof(path), dom_b, "data/leak"),
                            ENOENT));
 }
@@ -737,7 +645,7 @@ static void test_transaction_quota_and_disconnect(void **state)
  *   2  unwatch the node, report 2
  *   3  expect the control event with no event for the node before it, report 3
  *   4  expect an event for the node's child "below", report 4
- *   0  quit
+ *   KID_QUIT  quit
  */
 static int guest_watcher(struct kid_ctx *c)
 {
@@ -760,13 +668,13 @@ static int guest_watcher(struct kid_ctx *c)
     }
     if (!got_node || !got_ctl || !no_event_now(h))
         return 12;
-    if (simtest_send_u32(c->ev, 1) < 0)
+    if (kid_report(c, 1) < 0)
         return 13;
     for (int round = 0; round < 20; round++) {
         uint32_t cmd;
-        if (simtest_recv_u32(c->cmd, &cmd, T_CHILD) < 0)
+        if (kid_next(c, &cmd) < 0)
             return 14;
-        if (cmd == 0)
+        if (cmd == KID_QUIT)
             break;
         if (cmd == 1 && !expect_event(h, c->str, tok))
             return 15;
@@ -782,16 +690,11 @@ static int guest_watcher(struct kid_ctx *c)
         }
         if (cmd > 4)
             return 18;
-        if (simtest_send_u32(c->ev, cmd) < 0)
+        if (kid_report(c, cmd) < 0)
             return 19;
     }
     xs_close(h);
     return 0;
-}
-
-static int kid_cmd(struct kid *k, uint32_t cmd)
-{
-    return simtest_send_u32(k->cmd, cmd) == 0 ? kid_expect(k, cmd) : -1;
 }
 
 static void dom0_write(uint32_t domid, const char *rel, const char *value)
@@ -803,9 +706,7 @@ static void dom0_write(uint32_t domid, const char *rel, const char *value)
 static void test_watch_event_with_own_token(void **state)
 {
     (void)state;
-    struct kid *k = kid_spawn(dom_a, guest_watcher, 7, "data/w");
-    assert_non_null(k);
-    assert_int_equal(kid_expect(k, 1), 0);
+    struct kid *k = spawn_ready(dom_a, guest_watcher, 7, "data/w");
     dom0_write(dom_a, "data/w", "1");
     assert_int_equal(kid_cmd(k, 1), 0);
     /* A node below the watched one fires it too, naming that node. */
@@ -815,8 +716,7 @@ static void test_watch_event_with_own_token(void **state)
     dom0_write(dom_a, "data/w-beside", "3");
     dom0_write(dom_a, "data/ctl", "x");
     assert_int_equal(kid_cmd(k, 3), 0);
-    assert_int_equal(simtest_send_u32(k->cmd, 0), 0);
-    assert_int_equal(kid_wait(k), 0);
+    assert_int_equal(kid_quit(k), 0);
 }
 
 static void test_two_processes_same_token(void **state)
@@ -842,20 +742,16 @@ static void test_two_processes_same_token(void **state)
     assert_int_equal(kid_cmd(k1, 3), 0);
     assert_int_equal(kid_cmd(k2, 3), 0);
     /* The first leaves; the second keeps its watch. */
-    assert_int_equal(simtest_send_u32(k1->cmd, 0), 0);
-    assert_int_equal(kid_wait(k1), 0);
+    assert_int_equal(kid_quit(k1), 0);
     dom0_write(dom_a, "data/w2", "3");
     assert_int_equal(kid_cmd(k2, 1), 0);
-    assert_int_equal(simtest_send_u32(k2->cmd, 0), 0);
-    assert_int_equal(kid_wait(k2), 0);
+    assert_int_equal(kid_quit(k2), 0);
 }
 
 static void test_unwatch_stops_events(void **state)
 {
     (void)state;
-    struct kid *k = kid_spawn(dom_a, guest_watcher, 3, "data/w3");
-    assert_non_null(k);
-    assert_int_equal(kid_expect(k, 1), 0);
+    struct kid *k = spawn_ready(dom_a, guest_watcher, 3, "data/w3");
     dom0_write(dom_a, "data/w3", "1");
     assert_int_equal(kid_cmd(k, 1), 0);
     assert_int_equal(kid_cmd(k, 2), 0);
@@ -863,8 +759,7 @@ static void test_unwatch_stops_events(void **state)
     dom0_write(dom_a, "data/w3/below", "3");
     dom0_write(dom_a, "data/ctl", "z");
     assert_int_equal(kid_cmd(k, 3), 0);            /* control came, w3 did not */
-    assert_int_equal(simtest_send_u32(k->cmd, 0), 0);
-    assert_int_equal(kid_wait(k), 0);
+    assert_int_equal(kid_quit(k), 0);
 }
 
 static void test_no_events_for_unreadable_nodes(void **state)
@@ -874,15 +769,12 @@ static void test_no_events_for_unreadable_nodes(void **state)
     /* Guest B's private node; guest A watches it by absolute path. */
     assert_int_equal(run_as(dom_b, guest_write_secret, 0, NULL), 0);
     dom_path(path, sizeof(path), dom_b, "data/secret");
-    struct kid *k = kid_spawn(dom_a, guest_watcher, 9, path);
-    assert_non_null(k);
-    assert_int_equal(kid_expect(k, 1), 0);
+    struct kid *k = spawn_ready(dom_a, guest_watcher, 9, path);
     assert_true(write_str(xs0, XBT_NULL, path, "changed"));
     assert_true(xs_rm(xs0, XBT_NULL, path));
     dom0_write(dom_a, "data/ctl", "w");
     assert_int_equal(kid_cmd(k, 3), 0);            /* control came, the secret did not */
-    assert_int_equal(simtest_send_u32(k->cmd, 0), 0);
-    assert_int_equal(kid_wait(k), 0);
+    assert_int_equal(kid_quit(k), 0);
 }
 
 /* ---- many clients at once ------------------------------------------------------ */
@@ -901,7 +793,7 @@ static int guest_hammer(struct kid_ctx *c)
         return 11;
     /* Start together, so the requests really interleave on the ring. */
     uint32_t go;
-    if (simtest_send_u32(c->ev, 1) < 0 || simtest_recv_u32(c->cmd, &go, T_CHILD) < 0)
+    if (kid_report(c, 1) < 0 || kid_next(c, &go) < 0)
         return 12;
     for (int i = 0; i < ROUNDS; i++) {
         snprintf(path, sizeof(path), "%s/k%d", dir, i % 10);
@@ -944,7 +836,7 @@ static void test_many_clients_in_one_guest(void **state)
     for (int i = 0; i < CLIENTS; i++)
         assert_int_equal(kid_expect(k[i], 1), 0);
     for (int i = 0; i < CLIENTS; i++)
-        assert_int_equal(simtest_send_u32(k[i]->cmd, 1), 0);
+        assert_int_equal(kid_send(k[i], 1), 0);
     int failures = 0;
     for (int i = 0; i < CLIENTS; i++) {
         int st = kid_wait(k[i]);
