@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,40 +100,61 @@ static void reply(struct hv_conn *c, struct hv_msg *m, int rc, const void *extra
         hv_log("conn %u (pid %d): reply lost: %s", c->id, (int)c->pid, strerror(errno));
 }
 
-static int hello(struct hv *hv, struct hv_conn *c, const struct hv_msg *m, int passed_fd)
+/* Check a hello and attach what it passed.  Returns 0 with *passed_fd
+ * taken (set to -1) when the handle keeps it, else leaves it to the caller. */
+static int hello_attach(struct hv *hv, struct hv_conn *c, uint32_t kind, uint32_t domid,
+                        int *passed_fd)
 {
-    uint32_t kind = m->a[0], domid = m->a[1];
     struct hv_domain *d = hv_domain_get(hv, domid);
     if (c->kind)
         return -EINVAL;
     if (!d || d->dying)
         return -ESRCH;
-    if (kind == HV_KIND_GNTTAB) {
-        if (passed_fd < 0)
+    switch (kind) {
+    case HV_KIND_GNTTAB: {
+        struct stat st;
+        /* A record file shorter than the records would fault the scans. */
+        if (*passed_fd < 0 || fstat(*passed_fd, &st) < 0 ||
+            st.st_size < (off_t)sizeof(struct sim_records))
             return -EINVAL;
-        void *p = mmap(NULL, sizeof(struct sim_records), PROT_READ, MAP_SHARED, passed_fd, 0);
+        void *p = mmap(NULL, sizeof(struct sim_records), PROT_READ, MAP_SHARED, *passed_fd, 0);
         if (p == MAP_FAILED)
             return -errno;
         c->records = p;
-    } else if (kind == HV_KIND_EVTCHN) {
-        if (passed_fd < 0)
+        return 0;
+    }
+    case HV_KIND_EVTCHN:
+        if (*passed_fd < 0)
             return -EINVAL;
-        c->upcall_fd = passed_fd;
-        passed_fd = -1;
-    } else if (kind == HV_KIND_ANCHOR) {
+        c->upcall_fd = *passed_fd;
+        *passed_fd = -1;
+        return 0;
+    case HV_KIND_ANCHOR:
         if (domid == 0)
             return -EINVAL;
         for (struct hv_conn *o = hv->conns; o; o = o->next)
             if (o->kind == HV_KIND_ANCHOR && o->domid == domid)
                 return -EEXIST;
-    } else if (kind != HV_KIND_CONTROL && kind != HV_KIND_GNTSHR && kind != HV_KIND_MEMBER) {
+        return 0;
+    case HV_KIND_CONTROL:
+    case HV_KIND_GNTSHR:
+    case HV_KIND_MEMBER:
+        return 0;
+    default:
         return -EINVAL;
     }
+}
+
+static int hello(struct hv *hv, struct hv_conn *c, const struct hv_msg *m, int passed_fd)
+{
+    int rc = hello_attach(hv, c, m->a[0], m->a[1], &passed_fd);
     if (passed_fd >= 0)
-        close(passed_fd);
-    c->kind = kind;
-    c->domid = domid;
-    return 0;
+        close(passed_fd);      /* mapped or refused: the descriptor is not kept */
+    if (rc == 0) {
+        c->kind = m->a[0];
+        c->domid = m->a[1];
+    }
+    return rc;
 }
 
 /* Domain ids are handed out in increasing order and reused only after
