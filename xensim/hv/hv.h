@@ -81,7 +81,7 @@ struct hv {
 struct hv_domain *hv_domain_get(struct hv *hv, uint32_t domid);  /* NULL if absent */
 int hv_domain_create(struct hv *hv, uint32_t domid);
 void hv_domain_kill(struct hv *hv, uint32_t domid, pid_t spare_pid);
-void hv_domains_reap(struct hv *hv);
+void hv_domains_reap(struct hv *hv);     /* call after hv_grant_retry_deferred */
 bool hv_domains_busy(struct hv *hv);   /* anything waiting for a retry */
 
 /* hv_grants.c */

@@ -137,9 +137,7 @@ void hv_domains_reap(struct hv *hv)
         struct hv_domain *d = hv->doms[i];
         if (!d || !d->dying)
             continue;
-        if (d->nr_deferred)
-            hv_grant_retry_deferred(hv);
-        if (d->nr_deferred == 0) {
+        if (d->nr_deferred == 0) {       /* retried just before, on the tick */
             hv_log("d%u: released", i);
             domain_free(hv, d);
             /* A second exception tells xenstored the domain is now gone. */
