@@ -43,6 +43,8 @@ include mk/tools.mk
 include $(wildcard mk/headers.mk)
 include mk/tests.mk
 include mk/fuzz.mk
+include mk/common_net.mk
+include mk/drivers.mk
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

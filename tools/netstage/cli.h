@@ -29,5 +29,6 @@ int sim_write_domain_tree(struct xs_handle *xs, uint32_t domid, const char *name
                           const struct sim_vif_spec *vifs, unsigned nr_vifs);
 
 int cmd_sim(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
 
 #endif

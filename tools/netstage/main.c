@@ -1,4 +1,4 @@
-/* netstage: the command-line tool (simulated hosts for now). */
+/* netstage: the command-line tool (simulated hosts, daemon counters). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +22,7 @@ static void usage(FILE *out)
           "\n"
           "commands:\n"
           "  sim     run a simulated Xen host on this machine (see `netstage sim --help`)\n"
+          "  stat    show the counters of running daemons (see `netstage stat --help`)\n"
           "  help    this text\n",
           out);
 }
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "sim"))
         return cmd_sim(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "stat"))
+        return cmd_stat(argc - 1, argv + 1);
     if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(stdout);
         return 0;

@@ -1,0 +1,178 @@
+/*
+ * netstage-back: options, then the main loop: xenstore watch events drive
+ * the handshake of every vif (vif.c); datapath threads wake us through an
+ * eventfd when a frontend must be disabled; SIGINT/SIGTERM close every vif.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "common/daemon.h"
+#include "common/xs_util.h"
+
+#define PROG "netstage-back"
+
+static void usage(FILE *out)
+{
+    fputs("usage: netstage-back [OPTIONS]\n"
+          "\n"
+          "Serve every vif under /local/domain/<DOMID>/backend/vif: a TAP named\n"
+          "vif<domid>.<devid> per vif, the netif protocol with staging grants.\n"
+          "\n"
+          "  --queues N            multi-queue-max-queues offered (1..8, default 2)\n"
+          "  --no-staging          do not offer staging grants (plain netif)\n"
+          "  --slot-len-max L      largest staging slot length accepted\n"
+          "                        (power of two, 64..4096, default 4096)\n"
+          "  --remainder copy|map  bytes past the slot: grant copy (default) or grant map\n"
+          "  --busy-poll-us N      busy-poll ceiling before sleeping, microseconds\n"
+          "                        (default 50; 0 disables; adaptive below the ceiling)\n"
+          "  --fatal-slots F       follow-on requests that disable a vif (19..64, default 20)\n"
+          "  --run-hotplug         run each vif's hotplug script (\"script\" key) ourselves,\n"
+          "                        for hosts where no toolstack runs it\n"
+          "  --domid N             our own domain id (default: the \"domid\" node, else 0)\n"
+          "  --verbose             log every handshake step\n"
+          "  --help                this text\n"
+          "\n"
+          "Statistics: `netstage stat` (files in $NETSTAGE_RUN_DIR, default /run/netstage).\n",
+          out);
+}
+
+static int parse_options(int argc, char **argv, struct back_opts *o, bool *verbose)
+{
+    static const struct option longopts[] = {
+        { "queues", required_argument, NULL, 'q' },
+        { "no-staging", no_argument, NULL, 'S' },
+        { "slot-len-max", required_argument, NULL, 'L' },
+        { "remainder", required_argument, NULL, 'r' },
+        { "busy-poll-us", required_argument, NULL, 'b' },
+        { "fatal-slots", required_argument, NULL, 'F' },
+        { "run-hotplug", no_argument, NULL, 'H' },
+        { "domid", required_argument, NULL, 'd' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+
+    *o = (struct back_opts){ .max_queues = 2, .staging = true, .slot_len_max = 4096,
+                             .busy_poll_us = 50, .fatal_slots = 20, .domid = ~0u };
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'q':
+            if (ns_daemon_parse_uint(PROG, "queues", optarg, 1, TAP_MAX_QUEUES, &o->max_queues) < 0)
+                return -1;
+            break;
+        case 'S':
+            o->staging = false;
+            break;
+        case 'L':
+            if (ns_daemon_parse_uint(PROG, "slot-len-max", optarg, 64, 4096, &o->slot_len_max) < 0)
+                return -1;
+            if (!XEN_NETIF_STAGING_LEN_VALID(o->slot_len_max)) {
+                fprintf(stderr, "netstage-back: --slot-len-max %s: not a power of two\n",
+                        optarg);
+                return -1;
+            }
+            break;
+        case 'r':
+            if (strcmp(optarg, "copy") && strcmp(optarg, "map")) {
+                fprintf(stderr, "netstage-back: --remainder %s: expected copy or map\n", optarg);
+                return -1;
+            }
+            o->remainder_map = !strcmp(optarg, "map");
+            break;
+        case 'b':
+            if (ns_daemon_parse_uint(PROG, "busy-poll-us", optarg, 0, 1000000, &o->busy_poll_us) < 0)
+                return -1;
+            break;
+        case 'F':
+            if (ns_daemon_parse_uint(PROG, "fatal-slots", optarg, XEN_NETIF_NR_SLOTS_MIN + 1,
+                               TX_FATAL_SLOTS_MAX, &o->fatal_slots) < 0)
+                return -1;
+            break;
+        case 'H':
+            o->run_hotplug = true;
+            break;
+        case 'd':
+            if (ns_daemon_parse_uint(PROG, "domid", optarg, 0, 0x7fef, &o->domid) < 0)
+                return -1;
+            break;
+        case 'v':
+            *verbose = true;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "netstage-back: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct back be = { 0 };
+    bool verbose = false;
+    char root[64];
+    int sfd;
+
+    if (parse_options(argc, argv, &be.opts, &verbose) < 0)
+        return 2;
+    ns_log_init("netstage-back", verbose ? NS_LOG_DEBUG : NS_LOG_INFO);
+    sfd = ns_daemon_signal_fd();
+    be.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    be.xs = xs_open(0);
+    if (sfd < 0 || be.wake_fd < 0 || !be.xs) {
+        ns_log(NS_LOG_ERR, "cannot start: %s%s", strerror(errno),
+               be.xs ? "" : " (is xenstored running, and are we in the backend domain?)");
+        return 1;
+    }
+    if (be.opts.domid == ~0u)
+        be.opts.domid = ns_daemon_own_domid(be.xs);
+    snprintf(root, sizeof(root), "/local/domain/%u/backend/vif", be.opts.domid);
+    if (!xs_watch(be.xs, root, "backend")) {
+        ns_log(NS_LOG_ERR, "cannot watch %s: %s", root, strerror(errno));
+        return 1;
+    }
+    ns_log(NS_LOG_INFO, "serving %s (staging %s, %u queue(s) max, remainder by grant %s)", root,
+           be.opts.staging ? "offered" : "off", be.opts.max_queues,
+           be.opts.remainder_map ? "map" : "copy");
+
+    bool more_events = false;
+
+    for (;;) {
+        struct pollfd pfd[3] = {
+            { .fd = xs_fileno(be.xs), .events = POLLIN },
+            { .fd = be.wake_fd, .events = POLLIN },
+            { .fd = sfd, .events = POLLIN },
+        };
+        uint64_t v;
+
+        if (poll(pfd, 3, more_events ? 0 : -1) < 0 && errno != EINTR)
+            break;
+        if (pfd[2].revents)
+            break;
+        if (pfd[1].revents && read(be.wake_fd, &v, sizeof(v)) == sizeof(v))
+            back_handle_fatal(&be);
+        if (pfd[0].revents || more_events) {
+            more_events = ns_daemon_drain_watches(be.xs);
+            back_scan(&be);
+        }
+    }
+    ns_log(NS_LOG_INFO, "shutting down");
+    back_shutdown(&be);
+    xs_close(be.xs);
+    return 0;
+}

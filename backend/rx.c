@@ -1,0 +1,277 @@
+/*
+ * Guest receive, backend side: frames read from the TAP are laid out over
+ * the frontend's posted buffers one page per request, as without staging;
+ * the head goes into the RX slot of the first request by memcpy, the rest
+ * by one grant-copy call per batch; responses go into the ring positions
+ * of the requests they consume (docs/netif-staging.md 6.2).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "common/ring.h"
+
+#define PAGE_BYTES 4096u
+#define RX_SEGS (BACK_RX_BATCH * 4)
+#define RX_MAX_SLOTS (XEN_NETIF_NR_SLOTS_MIN + 1)
+
+struct rx_pkt {
+    uint32_t len;
+    uint32_t first;                       /* ring index of the first request */
+    unsigned nr_slots;                    /* requests consumed, the GSO extra's included */
+    uint16_t id[RX_MAX_SLOTS];
+    struct ns_pkt_meta meta;
+    uint16_t head;
+    int16_t error;                        /* 0 or NETIF_RSP_ERROR */
+};
+
+struct rx_batch {
+    unsigned nr_pkts, nr_segs;
+    struct rx_pkt pkt[BACK_RX_BATCH];
+    uint16_t seg_pkt[RX_SEGS];
+    xengnttab_grant_copy_segment_t seg[RX_SEGS];
+};
+
+static unsigned slots_needed(const struct rx_frame *f)
+{
+    unsigned data = f->len ? (f->len + PAGE_BYTES - 1) / PAGE_BYTES : 1;
+    return data + (f->meta.gso_size ? 1 : 0);
+}
+
+bool back_rx_ready(struct back_queue *q)
+{
+    return q->pending.len &&
+           ns_ring_load(&q->rx->req_prod) - q->rx_req_cons >= slots_needed(&q->pending);
+}
+
+bool back_rx_arm(struct back_queue *q)
+{
+    uint32_t want;
+
+    if (!q->pending.len)
+        return false;
+    want = q->rx_req_cons + slots_needed(&q->pending);
+    return ns_ring_arm(&q->rx->req_event, &q->rx->req_prod, want) - q->rx_req_cons >=
+           slots_needed(&q->pending);
+}
+
+/* Read one frame; 1 got one, 0 nothing to read, -1 dropped (counted). */
+static int read_frame(struct back_queue *q, uint8_t *buf, struct rx_frame *f)
+{
+    struct virtio_net_hdr vh;
+    struct iovec iov[2] = { { &vh, sizeof(vh) }, { buf, BACK_FRAME_MAX } };
+    ssize_t n = readv(q->tap_fd, iov, 2);
+
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            NS_STAT_INC(q->stats->errors[NS_ERROR_TAP_IO]);
+        return 0;
+    }
+    if ((size_t)n < sizeof(vh) + 14 || (size_t)n == sizeof(vh) + BACK_FRAME_MAX) {
+        NS_STAT_INC(q->stats->drops[NS_DROP_TOO_BIG]);
+        return -1;
+    }
+    f->len = (uint32_t)((size_t)n - sizeof(vh));
+    f->data = buf;
+    if (offload_meta_from_vnet(&vh, &f->meta) < 0) {
+        NS_STAT_INC(q->stats->drops[NS_DROP_OFFLOAD]);
+        return -1;
+    }
+    if (f->len > PAGE_BYTES && !q->vif->fe_sg) {
+        NS_STAT_INC(q->stats->drops[NS_DROP_TOO_BIG]);
+        return -1;
+    }
+    return 1;
+}
+
+/* Consume the requests for frame f, stage its head and plan its grant copies. */
+static int place(struct back_queue *q, struct rx_batch *b, const struct rx_frame *f)
+{
+    struct rx_pkt *pkt = &b->pkt[b->nr_pkts];
+    unsigned need = slots_needed(f), s, frag = 0;
+
+    pkt->len = f->len;
+    pkt->meta = f->meta;
+    pkt->first = q->rx_req_cons;
+    pkt->nr_slots = need;
+    pkt->error = 0;
+    pkt->head = (uint16_t)(q->rx_slots.len ? (f->len < q->rx_slots.len ? f->len : q->rx_slots.len)
+                                           : 0);
+    for (s = 0; s < need; s++) {
+        struct netif_rx_request req;
+        uint32_t start, end, lo;
+        xengnttab_grant_copy_segment_t *seg;
+
+        /* The one read of this shared request. */
+        memcpy(&req, &q->rx->ring[(q->rx_req_cons + s) & (NETIF_RX_RING_SIZE - 1)].req,
+               sizeof(req));
+        if (q->rx_slots.len && req.id >= XEN_NETIF_DATA_RX_SLOTS) {
+            back_queue_fatal(q, "rx request id %u on a staged queue", req.id);
+            return -1;
+        }
+        pkt->id[s] = req.id;
+        if (s == 1 && f->meta.gso_size)
+            continue; /* this request's position carries the GSO extra */
+        start = frag * PAGE_BYTES;
+        end = start + PAGE_BYTES < f->len ? start + PAGE_BYTES : f->len;
+        frag++;
+        lo = start > pkt->head ? start : pkt->head;
+        if (lo >= end)
+            continue; /* below h: the granted page is not written */
+        seg = &b->seg[b->nr_segs];
+        b->seg_pkt[b->nr_segs++] = (uint16_t)b->nr_pkts;
+        memset(seg, 0, sizeof(*seg));
+        seg->source.virt = f->data + lo;
+        seg->dest.foreign.ref = req.gref;
+        seg->dest.foreign.domid = (uint16_t)q->domid;
+        seg->dest.foreign.offset = (uint16_t)(lo - start);
+        seg->len = (uint16_t)(end - lo);
+        seg->flags = GNTCOPY_dest_gref;
+    }
+    if (pkt->head)
+        memcpy(q->rx_slots.slot[pkt->id[0]], f->data, pkt->head);
+    q->rx_req_cons += need;
+    b->nr_pkts++;
+    return 0;
+}
+
+static void respond(struct back_queue *q, const struct rx_batch *b)
+{
+    unsigned p, s;
+
+    for (p = 0; p < b->nr_pkts; p++) {
+        const struct rx_pkt *pkt = &b->pkt[p];
+        uint32_t left = pkt->len;
+        unsigned frag = 0;
+
+        for (s = 0; s < pkt->nr_slots; s++) {
+            union netif_rx_sring_entry *e =
+                &q->rx->ring[(pkt->first + s) & (NETIF_RX_RING_SIZE - 1)];
+            struct netif_rx_response rsp = { .id = pkt->id[s] };
+            uint32_t len;
+
+            if (s == 1 && pkt->meta.gso_size) {
+                struct netif_extra_info x;
+
+                offload_gso_extra(&pkt->meta, &x);
+                memcpy(e, &x, sizeof(x));
+                continue;
+            }
+            len = left < PAGE_BYTES ? left : PAGE_BYTES;
+            left -= len;
+            if (frag == 0) {
+                rsp.flags = offload_rx_flags(&pkt->meta);
+                if (pkt->meta.gso_size)
+                    rsp.flags |= NETRXF_extra_info;
+            }
+            if (left)
+                rsp.flags |= NETRXF_more_data;
+            rsp.status = pkt->error ? pkt->error : (int16_t)len;
+            e->rsp = rsp;
+            frag++;
+        }
+    }
+    /* Responses sit at the positions of the requests: rsp_prod follows req_cons. */
+    if (ns_ring_publish(&q->rx->rsp_prod, &q->rx->rsp_event, q->rx_req_cons))
+        ns_dp_notify(&q->dp, q->rx_port);
+}
+
+static void account(struct back_queue *q, const struct rx_pkt *pkt)
+{
+    struct ns_queue_stats *st = q->stats;
+
+    if (pkt->error)
+        return;
+    NS_STAT_INC(st->rx_packets);
+    NS_STAT_ADD(st->rx_bytes, pkt->len);
+    if (pkt->head) {
+        NS_STAT_INC(st->rx_staged);
+        NS_STAT_ADD(st->rx_staged_bytes, pkt->head);
+        if (pkt->len > pkt->head)
+            NS_STAT_INC(st->fallback[NS_FALLBACK_BEYOND_SLOT]);
+    } else {
+        NS_STAT_INC(st->fallback[NS_FALLBACK_NOT_NEGOTIATED]);
+    }
+}
+
+static void copy_batch(struct back_queue *q, struct rx_batch *b)
+{
+    unsigned s;
+    int rc;
+
+    if (!b->nr_segs)
+        return;
+    rc = xengnttab_grant_copy(q->xgt, b->nr_segs, b->seg);
+    NS_STAT_INC(q->stats->grant_copy_ops);
+    NS_STAT_ADD(q->stats->grant_copy_segs, b->nr_segs);
+    for (s = 0; s < b->nr_segs; s++) {
+        struct rx_pkt *pkt = &b->pkt[b->seg_pkt[s]];
+
+        if ((rc < 0 || b->seg[s].status != GNTST_okay) && !pkt->error) {
+            pkt->error = NETIF_RSP_ERROR;
+            NS_STAT_INC(q->stats->drops[NS_DROP_GRANT_FAILED]);
+            ns_log_limited(&q->rl, NS_LOG_WARN, "%s: rx grant copy failed (status %d)",
+                           q->vif->name, rc < 0 ? rc : b->seg[s].status);
+        }
+    }
+}
+
+unsigned back_rx_work(struct back_queue *q)
+{
+    struct rx_batch *b = (struct rx_batch *)(q->arena + BACK_ARENA_BYTES - sizeof(struct rx_batch));
+    size_t data_room = BACK_ARENA_BYTES - sizeof(struct rx_batch), used = 0;
+    uint32_t prod = ns_ring_load(&q->rx->req_prod);
+    struct rx_frame stash = { 0 };
+    unsigned reads = 0, p;
+
+    if (prod - q->rx_req_cons > NETIF_RX_RING_SIZE) {
+        back_queue_fatal(q, "rx req_prod %u is more than a ring ahead of req_cons %u", prod,
+                         q->rx_req_cons);
+        return 0;
+    }
+    b->nr_pkts = b->nr_segs = 0;
+    /* Bounded: at most two TAP reads per batch slot, dropped frames included. */
+    while (b->nr_pkts < BACK_RX_BATCH && reads < 2 * BACK_RX_BATCH) {
+        struct rx_frame f;
+        bool from_pending = q->pending.len != 0;
+
+        if (from_pending) {
+            f = q->pending;
+        } else {
+            int r;
+
+            if (used + BACK_FRAME_MAX > data_room || b->nr_segs + 20 > RX_SEGS)
+                break;
+            reads++;
+            r = read_frame(q, q->arena + used, &f);
+            if (r == 0)
+                break;
+            if (r < 0)
+                continue;
+        }
+        if (prod - q->rx_req_cons < slots_needed(&f)) {
+            if (!from_pending)
+                stash = f; /* moved to the pending buffer once the batch is copied */
+            break;
+        }
+        if (place(q, b, &f) < 0)
+            return 0;
+        if (from_pending)
+            q->pending.len = 0; /* its bytes stay put until the copy below */
+        else
+            used += (f.len + 63u) & ~(size_t)63u;
+    }
+    copy_batch(q, b);
+    if (b->nr_pkts)
+        respond(q, b);
+    for (p = 0; p < b->nr_pkts; p++)
+        account(q, &b->pkt[p]);
+    if (stash.len) {
+        memcpy(q->pending.data, stash.data, stash.len);
+        q->pending.len = stash.len;
+        q->pending.meta = stash.meta;
+    }
+    return b->nr_pkts;
+}

@@ -1,0 +1,243 @@
+/*
+ * Guest transmit, backend side: one batch takes packets off the TX ring
+ * (tx_parse), gathers their bytes into private memory (staged heads by
+ * memcpy, the rest with one grant-copy call for the whole batch, or grant
+ * map), writes them to the TAP and answers every request.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+
+#include "backend/backend.h"
+#include "common/ring.h"
+
+#define TX_BATCH 32
+#define TX_SEGS (TX_BATCH * XEN_NETIF_NR_SLOTS_MIN)
+
+struct tx_batch {
+    unsigned nr_pkts, nr_segs;
+    size_t used;                          /* arena bytes taken */
+    struct tx_packet pkt[TX_BATCH];
+    uint8_t *buf[TX_BATCH];
+    int16_t status[TX_BATCH];             /* NETIF_RSP_OKAY or _ERROR */
+    uint16_t seg_pkt[TX_SEGS];            /* which packet a segment fills */
+    xengnttab_grant_copy_segment_t seg[TX_SEGS];
+};
+
+bool back_tx_pending(struct back_queue *q)
+{
+    return ns_ring_load(&q->tx->req_prod) != q->tx_req_cons;
+}
+
+bool back_tx_arm(struct back_queue *q)
+{
+    return ns_ring_arm(&q->tx->req_event, &q->tx->req_prod, q->tx_req_cons + 1) !=
+           q->tx_req_cons;
+}
+
+static const uint8_t *data_slot(const struct back_queue *q, uint32_t id)
+{
+    return XEN_NETIF_DATA_ID_IS_TX(id) ? q->tx_slots.slot[id]
+                                       : q->rx_slots.slot[id - XEN_NETIF_DATA_ID_RX_BASE];
+}
+
+/* Grant map mode: map the packet's granted fragments, copy out, unmap. */
+static int gather_by_map(struct back_queue *q, const struct tx_packet *pkt, uint8_t *buf)
+{
+    uint32_t refs[TX_MAX_FRAGS];
+    unsigned idx[TX_MAX_FRAGS];
+    unsigned n = 0, k;
+    uint8_t *pages;
+
+    for (k = 0; k < pkt->nr_frags; k++) {
+        const struct tx_frag *f = &pkt->frag[k];
+
+        if (!(f->flags & NETTXF_staging_buffer) && f->start + f->len > pkt->head) {
+            refs[n] = f->gref;
+            idx[n++] = k;
+        }
+    }
+    if (n == 0)
+        return 0;
+    pages = xengnttab_map_domain_grant_refs(q->xgt, n, q->domid, refs, PROT_READ);
+    NS_STAT_INC(q->stats->grant_map_ops);
+    if (!pages)
+        return -1;
+    for (k = 0; k < n; k++) {
+        const struct tx_frag *f = &pkt->frag[idx[k]];
+        uint32_t lo = f->start > pkt->head ? f->start : pkt->head;
+
+        memcpy(buf + lo, pages + (size_t)k * 4096 + f->offset + (lo - f->start),
+               f->start + f->len - lo);
+    }
+    xengnttab_unmap(q->xgt, pages, n);
+    return 0;
+}
+
+/* Plan the packet's bytes: memcpy what is in slots, queue grant copies for the rest. */
+static int gather(struct back_queue *q, struct tx_batch *b, unsigned p)
+{
+    const struct tx_packet *pkt = &b->pkt[p];
+    uint8_t *buf = b->buf[p];
+    unsigned k;
+
+    if (pkt->head)
+        memcpy(buf, q->tx_slots.slot[pkt->slot_id[0]], pkt->head);
+    for (k = 0; k < pkt->nr_frags; k++) {
+        const struct tx_frag *f = &pkt->frag[k];
+        uint32_t lo = f->start > pkt->head ? f->start : pkt->head;
+        uint32_t hi = f->start + f->len;
+        xengnttab_grant_copy_segment_t *s;
+
+        if (lo >= hi)
+            continue; /* wholly below h (or empty): never accessed */
+        if (f->flags & NETTXF_staging_buffer) {
+            memcpy(buf + lo, data_slot(q, f->gref) + f->offset + (lo - f->start), hi - lo);
+            continue;
+        }
+        if (q->vif->be->opts.remainder_map)
+            continue; /* gather_by_map below */
+        s = &b->seg[b->nr_segs];
+        b->seg_pkt[b->nr_segs++] = (uint16_t)p;
+        memset(s, 0, sizeof(*s));
+        s->source.foreign.ref = f->gref;
+        s->source.foreign.domid = (uint16_t)q->domid;
+        s->source.foreign.offset = (uint16_t)(f->offset + (lo - f->start));
+        s->dest.virt = buf + lo;
+        s->len = (uint16_t)(hi - lo);
+        s->flags = GNTCOPY_source_gref;
+    }
+    if (q->vif->be->opts.remainder_map && gather_by_map(q, pkt, buf) < 0)
+        return -1;
+    return 0;
+}
+
+static void account(struct back_queue *q, const struct tx_packet *pkt)
+{
+    struct ns_queue_stats *st = q->stats;
+
+    if (pkt->head) {
+        NS_STAT_INC(st->tx_staged);
+        NS_STAT_ADD(st->tx_staged_bytes, pkt->head);
+    }
+    if (pkt->frag[0].flags & NETTXF_staging_buffer)
+        NS_STAT_INC(st->staging_buffer_tx);
+    else if (!q->tx_slots.len)
+        NS_STAT_INC(st->fallback[NS_FALLBACK_NOT_NEGOTIATED]);
+    if (q->tx_slots.len && pkt->total > pkt->head &&
+        !(pkt->frag[0].flags & NETTXF_staging_buffer))
+        NS_STAT_INC(st->fallback[NS_FALLBACK_BEYOND_SLOT]);
+}
+
+static void transmit(struct back_queue *q, struct tx_batch *b, unsigned p)
+{
+    const struct tx_packet *pkt = &b->pkt[p];
+    struct virtio_net_hdr vh;
+    struct iovec iov[2];
+
+    if (offload_vnet_from_meta(&pkt->meta, b->buf[p], pkt->total, pkt->total, &vh) < 0) {
+        NS_STAT_INC(q->stats->drops[NS_DROP_OFFLOAD]);
+        ns_log_limited(&q->rl, NS_LOG_WARN, "%s: tx packet with offload flags we cannot "
+                       "express dropped", q->vif->name);
+        return;
+    }
+    iov[0] = (struct iovec){ .iov_base = &vh, .iov_len = sizeof(vh) };
+    iov[1] = (struct iovec){ .iov_base = b->buf[p], .iov_len = pkt->total };
+    if (writev(q->tap_fd, iov, 2) < 0) {
+        NS_STAT_INC(q->stats->drops[NS_DROP_TAP]);
+        if (errno != EAGAIN && errno != ENOBUFS)
+            NS_STAT_INC(q->stats->errors[NS_ERROR_TAP_IO]);
+        return;
+    }
+    NS_STAT_INC(q->stats->tx_packets);
+    NS_STAT_ADD(q->stats->tx_bytes, pkt->total);
+    account(q, pkt);
+}
+
+static void respond(struct back_queue *q, const struct tx_batch *b)
+{
+    uint32_t prod = q->tx_rsp_prod;
+    unsigned p, s;
+
+    for (p = 0; p < b->nr_pkts; p++) {
+        const struct tx_packet *pkt = &b->pkt[p];
+
+        for (s = 0; s < pkt->nr_slots; s++) {
+            struct netif_tx_response rsp = {
+                .id = pkt->slot_id[s],
+                .status = pkt->slot_is_extra[s] ? NETIF_RSP_NULL : b->status[p],
+            };
+            q->tx->ring[prod++ & (NETIF_TX_RING_SIZE - 1)].rsp = rsp;
+        }
+    }
+    q->tx_rsp_prod = prod;
+    if (ns_ring_publish(&q->tx->rsp_prod, &q->tx->rsp_event, prod))
+        ns_dp_notify(&q->dp, q->tx_port);
+}
+
+unsigned back_tx_work(struct back_queue *q)
+{
+    struct tx_parse_cfg cfg = { .tx_slot_len = q->tx_slots.len, .rx_slot_len = q->rx_slots.len,
+                                .fatal_slots = q->vif->be->opts.fatal_slots };
+    uint32_t prod = ns_ring_load(&q->tx->req_prod);
+    struct tx_batch *b = (struct tx_batch *)(q->arena + BACK_ARENA_BYTES - sizeof(struct tx_batch));
+    size_t data_room = BACK_ARENA_BYTES - sizeof(struct tx_batch);
+    unsigned p, s;
+
+    if (prod - q->tx_req_cons > NETIF_TX_RING_SIZE) {
+        back_queue_fatal(q, "tx req_prod %u is more than a ring ahead of req_cons %u", prod,
+                         q->tx_req_cons);
+        return 0;
+    }
+    b->nr_pkts = b->nr_segs = 0;
+    b->used = 0;
+    while (q->tx_req_cons != prod && b->nr_pkts < TX_BATCH) {
+        struct tx_packet *pkt = &b->pkt[b->nr_pkts];
+
+        tx_parse(q->tx->ring, q->tx_req_cons, prod, &cfg, pkt);
+        if (pkt->verdict == TX_FATAL) {
+            back_queue_fatal(q, "%s", pkt->why);
+            return 0;
+        }
+        /* The packet's bytes must fit in what is left of the arena; else next batch. */
+        if (b->used + pkt->total > data_room)
+            break;
+        q->tx_req_cons += pkt->nr_slots;
+        p = b->nr_pkts++;
+        b->status[p] = NETIF_RSP_OKAY;
+        b->buf[p] = q->arena + b->used;
+        b->used += (pkt->total + 63u) & ~63u;
+        if (pkt->verdict == TX_DROP) {
+            NS_STAT_INC(q->stats->drops[NS_DROP_MALFORMED]);
+            ns_log_limited(&q->rl, NS_LOG_WARN, "%s: tx packet dropped: %s", q->vif->name,
+                           pkt->why);
+            b->status[p] = NETIF_RSP_ERROR;
+        } else if (!pkt->mcast_only && gather(q, b, p) < 0) {
+            NS_STAT_INC(q->stats->drops[NS_DROP_GRANT_FAILED]);
+            b->status[p] = NETIF_RSP_ERROR;
+        }
+    }
+    if (b->nr_pkts == 0)
+        return 0;
+    if (b->nr_segs) {
+        int rc = xengnttab_grant_copy(q->xgt, b->nr_segs, b->seg);
+
+        NS_STAT_INC(q->stats->grant_copy_ops);
+        NS_STAT_ADD(q->stats->grant_copy_segs, b->nr_segs);
+        for (s = 0; s < b->nr_segs; s++) {
+            p = b->seg_pkt[s];
+            if ((rc < 0 || b->seg[s].status != GNTST_okay) && b->status[p] == NETIF_RSP_OKAY) {
+                b->status[p] = NETIF_RSP_ERROR;
+                NS_STAT_INC(q->stats->drops[NS_DROP_GRANT_FAILED]);
+                ns_log_limited(&q->rl, NS_LOG_WARN, "%s: tx grant copy failed (status %d)",
+                               q->vif->name, rc < 0 ? rc : b->seg[s].status);
+            }
+        }
+    }
+    for (p = 0; p < b->nr_pkts; p++)
+        if (b->status[p] == NETIF_RSP_OKAY && !b->pkt[p].mcast_only)
+            transmit(q, b, p);
+    respond(q, b);
+    return b->nr_pkts;
+}

@@ -1,0 +1,66 @@
+/*
+ * Guest transmit: turn the requests of one packet on the shared TX ring
+ * into a private, validated description (docs/netif-staging.md 6.1, 6.4, 7).
+ *
+ * Each ring slot is copied into private memory exactly once; every decision
+ * is taken on the copies.  The function touches nothing but the ring and
+ * its outputs, so it is unit-tested and fuzzed on its own.
+ */
+#ifndef NETSTAGE_BACKEND_TX_PARSE_H
+#define NETSTAGE_BACKEND_TX_PARSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/offload.h"
+#include "xen/include/public/io/netif.h"
+
+/* The most follow-on requests a backend may be configured to tolerate (F). */
+#define TX_FATAL_SLOTS_MAX 64
+/* One packet: its data requests (1 + follow-ons) plus at most 4 extras. */
+#define TX_MAX_FRAGS (TX_FATAL_SLOTS_MAX + 1)
+#define TX_MAX_EXTRAS (XEN_NETIF_EXTRA_TYPE_MAX - 1)
+
+struct tx_parse_cfg {
+    uint16_t tx_slot_len;   /* 0: TX not staged on this queue */
+    uint16_t rx_slot_len;   /* 0: RX not staged (for NETTXF_staging_buffer) */
+    unsigned fatal_slots;   /* F: this many follow-ons or more is fatal (> 18) */
+};
+
+struct tx_frag {
+    uint32_t gref;          /* a grant, or a data id with NETTXF_staging_buffer */
+    uint16_t offset;
+    uint16_t flags;
+    uint16_t len;
+    uint32_t start;         /* packet offset of the fragment's first byte */
+};
+
+enum tx_verdict {
+    TX_OK,                  /* transmit it */
+    TX_DROP,                /* tier a: answer every data request with an error */
+    TX_FATAL,               /* tier b: disable the vif */
+};
+
+struct tx_packet {
+    enum tx_verdict verdict;
+    const char *why;            /* reason for DROP/FATAL (static text) */
+    unsigned nr_slots;          /* ring slots consumed, extras included */
+    uint16_t slot_id[TX_MAX_FRAGS + TX_MAX_EXTRAS];
+    bool slot_is_extra[TX_MAX_FRAGS + TX_MAX_EXTRAS];
+    unsigned nr_frags;
+    struct tx_frag frag[TX_MAX_FRAGS];
+    uint32_t total;             /* packet length */
+    uint32_t head;              /* h: bytes [0, h) are in the TX slot of slot_id[0] */
+    struct ns_pkt_meta meta;
+    bool mcast_only;            /* size 0 with a multicast extra: nothing to send */
+};
+
+/*
+ * Parse the packet starting at ring index cons; prod is the producer value
+ * already checked against the ring size.  On TX_OK or TX_DROP, nr_slots
+ * slots were consumed.  On TX_FATAL nothing more should be read.
+ */
+void tx_parse(const union netif_tx_sring_entry *ring, uint32_t cons, uint32_t prod,
+              const struct tx_parse_cfg *cfg, struct tx_packet *pkt);
+
+#endif

@@ -1,0 +1,112 @@
+/* Strict xenstore reads and small writes (see xs_util.h). */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xs_util.h"
+
+const char *ns_xb_state_name(int state)
+{
+    static const char *const names[] = { "Unknown",   "Initialising", "InitWait",
+                                         "Initialised", "Connected",  "Closing",
+                                         "Closed",    "Reconfiguring", "Reconfigured" };
+    if (state < 0 || state > NS_XB_RECONFIGURED)
+        return "invalid";
+    return names[state];
+}
+
+int xsu_parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+    unsigned long v = 0;
+
+    if (!s || !*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        if (v > (max - (unsigned long)(*s - '0')) / 10)
+            return -1;
+        v = v * 10 + (unsigned long)(*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+char *xsu_read(struct xs_handle *xs, xs_transaction_t t, const char *path)
+{
+    unsigned int len;
+    char *v = xs_read(xs, t, path, &len);
+    char *s;
+
+    if (!v)
+        return NULL;
+    /* libxenstore NUL-terminates, but a value may itself contain NULs. */
+    s = strndup(v, len);
+    free(v);
+    return s;
+}
+
+int xsu_read_ulong(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *key,
+                   unsigned long min, unsigned long max, unsigned long *out)
+{
+    char path[256];
+    char *v;
+    unsigned long n;
+    int rc;
+
+    if (snprintf(path, sizeof(path), "%s/%s", dir, key) >= (int)sizeof(path))
+        return -EINVAL;
+    v = xsu_read(xs, t, path);
+    if (!v)
+        return -ENOENT;
+    rc = xsu_parse_ulong(v, max, &n);
+    free(v);
+    if (rc < 0 || n < min)
+        return -EINVAL;
+    *out = n;
+    return 0;
+}
+
+bool xsu_read_feature(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *key)
+{
+    unsigned long v;
+    return xsu_read_ulong(xs, t, dir, key, 0, 1, &v) == 0 && v == 1;
+}
+
+int xsu_printf(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *key,
+               const char *fmt, ...)
+{
+    char path[256], value[256];
+    va_list ap;
+    int n;
+
+    if (snprintf(path, sizeof(path), "%s/%s", dir, key) >= (int)sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(value, sizeof(value), fmt, ap);
+    va_end(ap);
+    if (n < 0 || n >= (int)sizeof(value)) {
+        errno = EINVAL;
+        return -1;
+    }
+    return xs_write(xs, t, path, value, (unsigned)n) ? 0 : -1;
+}
+
+int xsu_read_state(struct xs_handle *xs, const char *dir)
+{
+    unsigned long v;
+
+    if (xsu_read_ulong(xs, XBT_NULL, dir, "state", 0, NS_XB_RECONFIGURED, &v) < 0)
+        return -1;
+    return (int)v;
+}
+
+int xsu_write_state(struct xs_handle *xs, const char *dir, enum ns_xenbus_state state)
+{
+    return xsu_printf(xs, XBT_NULL, dir, "state", "%d", (int)state);
+}

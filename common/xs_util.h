@@ -1,0 +1,52 @@
+/*
+ * Small, strict helpers over libxenstore for the xenbus handshake.
+ *
+ * Values written by a peer are untrusted: numbers are decimal digits only,
+ * no sign, no spaces, within an explicit range.
+ */
+#ifndef NETSTAGE_COMMON_XS_UTIL_H
+#define NETSTAGE_COMMON_XS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <xenstore.h>
+
+/* xenbus device states (Xen's enum xenbus_state). */
+enum ns_xenbus_state {
+    NS_XB_UNKNOWN = 0,
+    NS_XB_INITIALISING = 1,
+    NS_XB_INITWAIT = 2,
+    NS_XB_INITIALISED = 3,
+    NS_XB_CONNECTED = 4,
+    NS_XB_CLOSING = 5,
+    NS_XB_CLOSED = 6,
+    NS_XB_RECONFIGURING = 7,
+    NS_XB_RECONFIGURED = 8,
+};
+const char *ns_xb_state_name(int state);
+
+/* Parse a decimal value in [0, max].  0, or -1 for anything else. */
+int xsu_parse_ulong(const char *s, unsigned long max, unsigned long *out);
+
+/* Read a node into a NUL-terminated malloc'd string; NULL if absent. */
+char *xsu_read(struct xs_handle *xs, xs_transaction_t t, const char *path);
+
+/*
+ * Read "dir/key" as a number in [min, max]: 0 on success, -ENOENT when the
+ * node is absent, -EINVAL when it is malformed or out of range.
+ */
+int xsu_read_ulong(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *key,
+                   unsigned long min, unsigned long max, unsigned long *out);
+
+/* "dir/key" is exactly "1". */
+bool xsu_read_feature(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *key);
+
+/* Write "dir/key" = printf(fmt, ...).  0 or -1 (errno from libxenstore). */
+int xsu_printf(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *key,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The state in "dir/state": a valid state, or -1 if absent or malformed. */
+int xsu_read_state(struct xs_handle *xs, const char *dir);
+int xsu_write_state(struct xs_handle *xs, const char *dir, enum ns_xenbus_state state);
+
+#endif

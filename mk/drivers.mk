@@ -1,0 +1,18 @@
+# The two drivers.  They link Debian's Xen libraries; on a machine without
+# Xen the simulator is put in front of them at launch (netstage sim exec).
+COMMON_DP_OBJS := $(addprefix $(BUILD)/common/,log.o xs_util.o busy_poll.o dp_loop.o stats.o daemon.o \
+                  tap_ctl.o) \
+                  $(COMMON_NET_OBJS)
+
+BACK_SRCS  := $(wildcard backend/*.c)
+FRONT_SRCS := $(wildcard frontend/*.c)
+
+$(BUILD)/bin/netstage-back: $(BACK_SRCS:%.c=$(BUILD)/%.o) $(COMMON_DP_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XEN_LIBS)
+
+$(BUILD)/bin/netstage-front: $(FRONT_SRCS:%.c=$(BUILD)/%.o) $(COMMON_DP_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XEN_LIBS)
+
+PROGRAMS += $(BUILD)/bin/netstage-back $(BUILD)/bin/netstage-front
