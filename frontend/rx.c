@@ -123,8 +123,9 @@ static int32_t assemble(struct front_queue *q, const struct rx_frag *frag, unsig
         }
         total += (uint32_t)frag[k].status;
     }
-    if (total < 14) {
-        *why = "packet shorter than an Ethernet header";
+    if (total < 14 || total > FRONT_FRAME_MAX) {
+        *why = total < 14 ? "packet shorter than an Ethernet header"
+                          : "packet longer than 18 pages";
         return -1;
     }
     head = q->rx_slots.len ? (total < q->rx_slots.len ? total : q->rx_slots.len) : 0;
