@@ -12,8 +12,8 @@
 
 #include "common/ring.h"
 #include "frontend/frontend.h"
+#include "frontend/rx_parse.h"
 
-#define RX_MAX_SLOTS (XEN_NETIF_NR_SLOTS_MIN + 1)
 #define RING_MASK (NETIF_RX_RING_SIZE - 1)
 
 static void post(struct front_queue *q, uint16_t id)
@@ -44,115 +44,37 @@ bool front_rx_arm(struct front_queue *q)
            q->rx_rsp_cons;
 }
 
-struct rx_frag {
-    uint16_t id, offset;
-    int16_t status;
-};
-
-/*
- * Collect one packet's responses starting at rx_rsp_cons.  Returns the
- * slots it spans, 0 if it is not wholly published yet, -1 if the backend
- * broke the protocol (reason in *why).
- */
-static int collect(struct front_queue *q, uint32_t prod, struct rx_frag *frag, unsigned *nfrags,
-                   struct ns_pkt_meta *meta, const char **why)
+/* Copy the checked packet into q->frame: head from the slot, the rest from the pages. */
+static void assemble(struct front_queue *q, const struct rx_packet *pkt)
 {
-    uint32_t pos = q->rx_rsp_cons;
-    unsigned n = 0, slots = 0;
-    bool more = true, first = true;
-
-    memset(meta, 0, sizeof(*meta));
-    while (more) {
-        struct netif_rx_response rsp;
-
-        if (pos + slots == prod)
-            return 0;
-        if (n == RX_MAX_SLOTS || slots == RX_MAX_SLOTS + 1) {
-            *why = "packet longer than 18 fragments";
-            return -1;
-        }
-        memcpy(&rsp, &q->rx->ring[(pos + slots) & RING_MASK].rsp, sizeof(rsp));
-        if (rsp.id != q->rx_posted[(pos + slots) & RING_MASK]) {
-            *why = "response id differs from the request at its position";
-            return -1;
-        }
-        frag[n++] = (struct rx_frag){ .id = rsp.id, .offset = rsp.offset, .status = rsp.status };
-        slots++;
-        more = (rsp.flags & NETRXF_more_data) != 0;
-        if (first) {
-            offload_meta_from_rx_flags(rsp.flags, meta);
-            first = false;
-            if (rsp.flags & NETRXF_extra_info) {
-                struct netif_extra_info x;
-
-                if (pos + slots == prod)
-                    return 0;
-                memcpy(&x, &q->rx->ring[(pos + slots) & RING_MASK], sizeof(x));
-                slots++;
-                if (x.type == XEN_NETIF_EXTRA_TYPE_GSO &&
-                    offload_meta_from_gso_extra(&x, meta) < 0) {
-                    *why = "invalid GSO extra";
-                    return -1;
-                }
-                if (x.flags & XEN_NETIF_EXTRA_FLAG_MORE) {
-                    *why = "chained extra info on receive";
-                    return -1;
-                }
-            }
-        }
-    }
-    *nfrags = n;
-    return (int)slots;
-}
-
-/* Copy the packet into q->frame; its length, or -1 (drop) with *why. */
-static int32_t assemble(struct front_queue *q, const struct rx_frag *frag, unsigned n,
-                        const char **why)
-{
-    uint32_t total = 0, head, start = 0;
+    uint32_t head = q->rx_slots.len ? (pkt->total < q->rx_slots.len ? pkt->total : q->rx_slots.len)
+                                    : 0;
+    uint32_t start = 0;
     unsigned k;
 
-    for (k = 0; k < n; k++) {
-        if (frag[k].status < 0) {
-            *why = "backend reported an error for the packet";
-            return -1;
-        }
-        if ((uint32_t)frag[k].offset + (uint32_t)frag[k].status > FRONT_PAGE) {
-            *why = "fragment crosses its page";
-            return -1;
-        }
-        total += (uint32_t)frag[k].status;
-    }
-    if (total < 14 || total > FRONT_FRAME_MAX) {
-        *why = total < 14 ? "packet shorter than an Ethernet header"
-                          : "packet longer than 18 pages";
-        return -1;
-    }
-    head = q->rx_slots.len ? (total < q->rx_slots.len ? total : q->rx_slots.len) : 0;
     if (head)
-        memcpy(q->frame, q->rx_slots.slot[frag[0].id], head);
-    for (k = 0; k < n; k++) {
-        uint32_t end = start + (uint32_t)frag[k].status;
+        memcpy(q->frame, q->rx_slots.slot[pkt->frag[0].id], head);
+    for (k = 0; k < pkt->nr_frags; k++) {
+        const struct rx_frag *f = &pkt->frag[k];
+        uint32_t end = start + f->len;
         uint32_t lo = start > head ? start : head;
 
         if (lo < end)
             memcpy(q->frame + lo,
-                   q->rx_pool.pages + (size_t)frag[k].id * FRONT_PAGE + frag[k].offset +
-                       (lo - start),
+                   q->rx_pool.pages + (size_t)f->id * FRONT_PAGE + f->offset + (lo - start),
                    end - lo);
         start = end;
     }
     NS_STAT_INC(q->stats->rx_packets);
-    NS_STAT_ADD(q->stats->rx_bytes, total);
+    NS_STAT_ADD(q->stats->rx_bytes, pkt->total);
     if (head) {
         NS_STAT_INC(q->stats->rx_staged);
         NS_STAT_ADD(q->stats->rx_staged_bytes, head);
-        if (total > head)
+        if (pkt->total > head)
             NS_STAT_INC(q->stats->fallback[NS_FALLBACK_BEYOND_SLOT]);
     } else {
         NS_STAT_INC(q->stats->fallback[NS_FALLBACK_NOT_NEGOTIATED]);
     }
-    return (int32_t)total;
 }
 
 static void deliver(struct front_queue *q, uint32_t len, const struct ns_pkt_meta *m)
@@ -183,30 +105,28 @@ unsigned front_rx_work(struct front_queue *q)
         return 0;
     }
     while (q->rx_rsp_cons != prod && done < NETIF_RX_RING_SIZE) {
-        struct rx_frag frag[RX_MAX_SLOTS];
-        struct ns_pkt_meta meta;
-        const char *why = NULL;
-        unsigned nfrags = 0, s;
-        int slots = collect(q, prod, frag, &nfrags, &meta, &why);
-        int32_t len;
+        struct rx_packet pkt;
+        enum rx_verdict v = rx_parse(q->rx->ring, q->rx_posted, q->rx_rsp_cons, prod, &pkt);
+        unsigned s;
 
-        if (slots == 0)
+        if (v == RX_INCOMPLETE)
             break;
-        if (slots < 0) {
-            front_queue_fatal(q, "%s", why);
+        if (v == RX_FATAL) {
+            front_queue_fatal(q, "%s", pkt.why);
             return done;
         }
-        len = assemble(q, frag, nfrags, &why);
-        if (len < 0) {
+        if (v == RX_DROP) {
             NS_STAT_INC(q->stats->drops[NS_DROP_MALFORMED]);
-            ns_log_limited(&q->rl, NS_LOG_WARN, "%s: rx packet dropped: %s", q->vif->name, why);
+            ns_log_limited(&q->rl, NS_LOG_WARN, "%s: rx packet dropped: %s", q->vif->name,
+                           pkt.why);
         } else {
-            deliver(q, (uint32_t)len, &meta);
+            assemble(q, &pkt);
+            deliver(q, pkt.total, &pkt.meta);
         }
         /* Every position of the packet frees the id we posted there. */
-        for (s = 0; s < (unsigned)slots; s++)
+        for (s = 0; s < pkt.nr_slots; s++)
             post(q, q->rx_posted[(q->rx_rsp_cons + s) & RING_MASK]);
-        q->rx_rsp_cons += (uint32_t)slots;
+        q->rx_rsp_cons += pkt.nr_slots;
         done++;
     }
     if (done && ns_ring_publish(&q->rx->req_prod, &q->rx->req_event, q->rx_req_prod))

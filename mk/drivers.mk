@@ -16,3 +16,11 @@ $(BUILD)/bin/netstage-front: $(FRONT_SRCS:%.c=$(BUILD)/%.o) $(COMMON_DP_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XEN_LIBS)
 
 PROGRAMS += $(BUILD)/bin/netstage-back $(BUILD)/bin/netstage-front
+
+# rx_parse reads what a backend put on the RX ring.
+$(BUILD)/fuzz/fuzz_rx_parse: tests/fuzz/fuzz_rx_parse.c frontend/rx_parse.c common/offload.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
+
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_rx_parse
+fuzz: $(BUILD)/fuzz/fuzz_rx_parse

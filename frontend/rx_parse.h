@@ -1,0 +1,47 @@
+/*
+ * Guest receive, frontend side: turn one packet's responses on the RX ring
+ * into a private, checked description.  The backend is a peer like any
+ * other: each response is copied once, ids are compared with what we
+ * posted at that position, lengths and offsets are range-checked.  Pure
+ * (ring in, description out), so it is fuzzed on its own.
+ */
+#ifndef NETSTAGE_FRONTEND_RX_PARSE_H
+#define NETSTAGE_FRONTEND_RX_PARSE_H
+
+#include <stdint.h>
+
+#include "common/offload.h"
+#include "xen/include/public/io/netif.h"
+
+#define RX_PARSE_MAX_FRAGS XEN_NETIF_NR_SLOTS_MIN
+#define RX_PARSE_MAX_BYTES (XEN_NETIF_NR_SLOTS_MIN * 4096u)
+
+struct rx_frag {
+    uint16_t id, offset;
+    uint16_t len;
+};
+
+enum rx_verdict {
+    RX_INCOMPLETE,   /* not all of the packet's responses are published */
+    RX_OK,
+    RX_DROP,         /* consume nr_slots, deliver nothing */
+    RX_FATAL,        /* the backend broke the protocol: disconnect */
+};
+
+struct rx_packet {
+    unsigned nr_slots;                  /* ring positions the packet spans */
+    unsigned nr_frags;
+    struct rx_frag frag[RX_PARSE_MAX_FRAGS];
+    uint32_t total;
+    struct ns_pkt_meta meta;
+    const char *why;                    /* reason for DROP or FATAL */
+};
+
+/*
+ * Parse the packet at ring index cons; prod was checked not to pass our
+ * requests.  posted[i] is the id we posted at position i.
+ */
+enum rx_verdict rx_parse(const union netif_rx_sring_entry *ring, const uint16_t *posted,
+                         uint32_t cons, uint32_t prod, struct rx_packet *pkt);
+
+#endif

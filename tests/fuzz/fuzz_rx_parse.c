@@ -1,0 +1,60 @@
+/*
+ * libFuzzer target: rx_parse (frontend/rx_parse.c), which reads the
+ * responses a backend put on the RX ring.  The input's first four bytes
+ * give the consumer index (low byte, so wrap-around is reached) and how
+ * far the producer is ahead; the next 256 bytes are the ids we "posted"
+ * at each position (mostly matching, so the parser gets past the id
+ * check); the rest fills the ring.
+ * Invariants besides memory safety: a packet never spans more positions
+ * than were published, OK means 14 <= total <= 18 pages, each fragment
+ * inside its page, and ids equal to what was posted.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "frontend/rx_parse.h"
+
+#define RING_BYTES (NETIF_RX_RING_SIZE * sizeof(union netif_rx_sring_entry))
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    union netif_rx_sring_entry ring[NETIF_RX_RING_SIZE];
+    uint16_t posted[NETIF_RX_RING_SIZE];
+    struct rx_packet pkt;
+    uint32_t cons, prod;
+    enum rx_verdict v;
+    unsigned i, k;
+
+    if (size < 4 + NETIF_RX_RING_SIZE)
+        return 0;
+    cons = 0xffffff00u + data[0];
+    prod = cons + 1 + (data[1] % NETIF_RX_RING_SIZE);
+    for (i = 0; i < NETIF_RX_RING_SIZE; i++)
+        posted[i] = data[4 + i] < 0xf0 ? (uint16_t)i : data[4 + i];
+    memset(ring, 0, sizeof(ring));
+    size -= 4 + NETIF_RX_RING_SIZE;
+    memcpy(ring, data + 4 + NETIF_RX_RING_SIZE, size < RING_BYTES ? size : RING_BYTES);
+    /* Make ids match their positions unless the input asks otherwise. */
+    if (data[2] & 1)
+        for (i = 0; i < NETIF_RX_RING_SIZE; i++)
+            ring[i].rsp.id = posted[i];
+
+    v = rx_parse(ring, posted, cons, prod, &pkt);
+    if (v == RX_INCOMPLETE)
+        return 0;
+    if (v != RX_FATAL && (pkt.nr_slots == 0 || pkt.nr_slots > prod - cons))
+        __builtin_trap();
+    if (v != RX_OK)
+        return 0;
+    if (pkt.total < 14 || pkt.total > RX_PARSE_MAX_BYTES || pkt.nr_frags == 0 ||
+        pkt.nr_frags > RX_PARSE_MAX_FRAGS)
+        __builtin_trap();
+    for (k = 0; k < pkt.nr_frags; k++)
+        if ((uint32_t)pkt.frag[k].offset + pkt.frag[k].len > 4096u)
+            __builtin_trap();
+    if (pkt.frag[0].id != posted[cons & (NETIF_RX_RING_SIZE - 1)])
+        __builtin_trap();
+    return 0;
+}
