@@ -18,6 +18,7 @@
 #include <xengnttab.h>
 #include <xenstore.h>
 
+#include "backend/staging_list.h"
 #include "backend/tx_parse.h"
 #include "common/dp_loop.h"
 #include "common/log.h"
@@ -42,8 +43,7 @@ struct back_slots {
     uint16_t len;                         /* L; 0 = direction not staged */
     uint8_t *slot[XEN_NETIF_DATA_TX_SLOTS];
     void *map_base;                       /* every distinct slot page, mapped in one call */
-    unsigned map_pages;
-    uint32_t map_gref[XEN_NETIF_DATA_TX_SLOTS];
+    struct slot_pages pages;              /* their grants, in mapping order */
     uint32_t list_ref;
 };
 

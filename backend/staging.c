@@ -1,5 +1,5 @@
 /*
- * Staging slots, backend side: read a data list once, validate every entry
+ * Staging slots, backend side: read a data list once, check every entry
  * (docs/netif-staging.md 4.2) and map the slot pages for the life of the
  * connection.
  */
@@ -31,67 +31,6 @@ static int copy_list(struct back_queue *q, uint32_t ref, struct xen_netif_data_s
     return 0;
 }
 
-static int page_index(const struct back_slots *s, uint32_t gref)
-{
-    unsigned i;
-
-    for (i = 0; i < s->map_pages; i++)
-        if (s->map_gref[i] == gref)
-            return (int)i;
-    return -1;
-}
-
-/* Check every entry and collect the distinct pages; 0 or -1 with a reason. */
-static int validate_list(const struct xen_netif_data_slot *list, unsigned base, unsigned len,
-                         struct back_slots *s, uint16_t *page_of, char *why, size_t whylen)
-{
-    /* Offsets in use per distinct page: at most 4096/64 = 64 slots a page. */
-    uint64_t used[XEN_NETIF_DATA_TX_SLOTS] = { 0 };
-    unsigned max_pages = XEN_NETIF_DATA_TX_SLOTS * len / PAGE_BYTES;
-    unsigned k;
-
-    if (max_pages == 0)
-        max_pages = 1;
-    s->map_pages = 0;
-    for (k = 0; k < XEN_NETIF_DATA_TX_SLOTS; k++) {
-        const struct xen_netif_data_slot *e = &list[k];
-        int page;
-
-        if (e->id != base + k) {
-            snprintf(why, whylen, "entry %u has id %u, expected %u", k, e->id, base + k);
-            return -1;
-        }
-        if (e->offset % len || e->offset + len > PAGE_BYTES) {
-            snprintf(why, whylen, "slot %u: offset %u is not a multiple of %u inside the page",
-                     base + k, e->offset, len);
-            return -1;
-        }
-        if (e->gref < XEN_NETIF_STAGING_NR_RESERVED_GREFS || e->gref == s->list_ref) {
-            snprintf(why, whylen, "slot %u: grant reference %u is reserved or the list itself",
-                     base + k, e->gref);
-            return -1;
-        }
-        page = page_index(s, e->gref);
-        if (page < 0) {
-            if (s->map_pages == max_pages) {
-                snprintf(why, whylen, "more than %u distinct slot pages for length %u",
-                         max_pages, len);
-                return -1;
-            }
-            page = (int)s->map_pages;
-            s->map_gref[s->map_pages++] = e->gref;
-        }
-        if (used[page] & (1ull << (e->offset / len))) {
-            snprintf(why, whylen, "slot %u: grant %u offset %u is used twice", base + k,
-                     e->gref, e->offset);
-            return -1;
-        }
-        used[page] |= 1ull << (e->offset / len);
-        page_of[k] = (uint16_t)page;
-    }
-    return 0;
-}
-
 int back_slots_setup(struct back_queue *q, struct back_slots *s, uint32_t list_ref,
                      unsigned len, bool writable, char *why, size_t whylen)
 {
@@ -112,18 +51,18 @@ int back_slots_setup(struct back_queue *q, struct back_slots *s, uint32_t list_r
         snprintf(why, whylen, "%s-data-ref %u: cannot copy the data list", dir, list_ref);
         return -1;
     }
-    if (validate_list(list, base, len, s, page_of, why, whylen) < 0) {
+    if (staging_list_check(list, base, len, list_ref, &s->pages, page_of, why, whylen) < 0) {
         char reason[160];
 
         snprintf(reason, sizeof(reason), "%s", why);
         snprintf(why, whylen, "%s data list: %s", dir, reason);
         return -1;
     }
-    pages = xengnttab_map_domain_grant_refs(q->xgt, s->map_pages, q->domid, s->map_gref,
+    pages = xengnttab_map_domain_grant_refs(q->xgt, s->pages.count, q->domid, s->pages.gref,
                                             PROT_READ | (writable ? PROT_WRITE : 0));
     if (!pages) {
-        snprintf(why, whylen, "%s data list: cannot map its %u slot pages", dir, s->map_pages);
-        s->map_pages = 0;
+        snprintf(why, whylen, "%s data list: cannot map its %u slot pages", dir, s->pages.count);
+        s->pages.count = 0;
         return -1;
     }
     NS_STAT_INC(q->stats->grant_map_ops);
@@ -137,13 +76,13 @@ int back_slots_setup(struct back_queue *q, struct back_slots *s, uint32_t list_r
 void back_slots_release(struct back_queue *q, struct back_slots *s)
 {
     if (s->map_base)
-        xengnttab_unmap(q->xgt, s->map_base, s->map_pages);
+        xengnttab_unmap(q->xgt, s->map_base, s->pages.count);
     memset(s, 0, sizeof(*s));
 }
 
 static bool holds(const struct back_slots *s, uint32_t gref)
 {
-    return s->len && (s->list_ref == gref || page_index(s, gref) >= 0);
+    return s->len && (s->list_ref == gref || slot_pages_find(&s->pages, gref) >= 0);
 }
 
 bool back_slots_disjoint(const struct back_slots *a, const struct back_slots *b)
@@ -154,8 +93,8 @@ bool back_slots_disjoint(const struct back_slots *a, const struct back_slots *b)
         return true;
     if (holds(a, b->list_ref) || holds(b, a->list_ref))
         return false;
-    for (i = 0; i < a->map_pages; i++)
-        if (holds(b, a->map_gref[i]))
+    for (i = 0; i < a->pages.count; i++)
+        if (holds(b, a->pages.gref[i]))
             return false;
     return true;
 }

@@ -24,3 +24,11 @@ $(BUILD)/fuzz/fuzz_rx_parse: tests/fuzz/fuzz_rx_parse.c frontend/rx_parse.c comm
 
 FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_rx_parse
 fuzz: $(BUILD)/fuzz/fuzz_rx_parse
+
+# staging_list_check reads the data list a frontend shares at connect.
+$(BUILD)/fuzz/fuzz_staging_list: tests/fuzz/fuzz_staging_list.c backend/staging_list.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
+
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_staging_list
+fuzz: $(BUILD)/fuzz/fuzz_staging_list
