@@ -9,6 +9,7 @@ set -euo pipefail
 BUILD=${BUILD:-build/release}
 . tools/lib/simnet.sh
 trap 'rc=$?; [ $rc = 0 ] || simnet_logs; simnet_down; exit $rc' EXIT
+trap 'exit 130' INT TERM
 
 step() { printf '\n== %s\n' "$*"; }
 
