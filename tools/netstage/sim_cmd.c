@@ -421,6 +421,14 @@ static int sim_exec(const char *host, int argc, char **argv)
     setenv(XENSIM_ENV_HOST, host, 1);
     setenv(XENSIM_ENV_DOMID, id, 1);
     setenv("XENSTORED_PATH", sock, 1);
+    /* The host's daemons publish their counters in the host directory
+     * unless told otherwise: `netstage stat --run-dir HOST/run` reads them. */
+    if (!getenv("NETSTAGE_RUN_DIR")) {
+        char run[PATH_MAX];
+
+        sim_path(run, sizeof(run), host, "run");
+        setenv("NETSTAGE_RUN_DIR", run, 1);
+    }
     execvp(argv[3], argv + 3);
     return cli_fail("cannot run %s: %s", argv[3], strerror(errno));
 }
