@@ -113,7 +113,8 @@ void tx_parse(const union netif_tx_sring_entry *ring, uint32_t cons, uint32_t pr
 
     more = (req.flags & NETTXF_more_data) != 0;
     while (more) {
-        if (pkt->nr_frags - 1 >= cfg->fatal_slots || pkt->nr_frags >= TX_MAX_FRAGS) {
+        /* F-1 follow-ons read and another announced: F or more in all. */
+        if (pkt->nr_frags >= cfg->fatal_slots || pkt->nr_frags >= TX_MAX_FRAGS) {
             fail(pkt, TX_FATAL, "too many follow-on requests in one packet");
             return;
         }
@@ -124,6 +125,11 @@ void tx_parse(const union netif_tx_sring_entry *ring, uint32_t cons, uint32_t pr
         copy_slot(ring, cons + pkt->nr_slots, &req);
         if (cfg->tx_slot_len && req.id >= XEN_NETIF_DATA_TX_SLOTS) {
             fail(pkt, TX_FATAL, "tx request id >= 256 on a staged queue");
+            return;
+        }
+        /* Fatal whatever the sizes add up to: checked before the sum can drop it. */
+        if (!(req.flags & NETTXF_staging_buffer) && (unsigned)req.offset + req.size > PAGE_BYTES) {
+            fail(pkt, TX_FATAL, "fragment crosses its page (offset + size > 4096)");
             return;
         }
         pkt->slot_id[pkt->nr_slots] = req.id;

@@ -1,0 +1,11 @@
+# Tests of the drivers' pure parsing code (backend/tx_parse.c).  Included
+# after mk/drivers.mk (and so after mk/fuzz.mk): it adds to FUZZ_TARGETS.
+$(BUILD)/tests/unit/test_tx_parse: $(BUILD)/backend/tx_parse.o $(BUILD)/common/offload.o
+
+# tx_parse reads the TX ring a guest writes.
+$(BUILD)/fuzz/fuzz_tx_parse: tests/fuzz/fuzz_tx_parse.c backend/tx_parse.c common/offload.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
+
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_tx_parse
+fuzz: $(BUILD)/fuzz/fuzz_tx_parse
