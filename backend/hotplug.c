@@ -3,6 +3,13 @@
  * on a Xen host: the script named by the backend's "script" key, with
  * Xen's environment (vif, XENBUS_PATH, ...) and the command as argument.
  * vif-bridge attaches the TAP to the bridge and writes hotplug-status.
+ *
+ * The script gets a clean environment: Xen's variables, PATH, and
+ * XENSTORED_PATH (how its xenstore-* commands reach xenstored when it is
+ * not at the default socket).  Nothing else of ours leaks into it, in
+ * particular no LD_PRELOAD: preloaded libraries meant for this daemon (a
+ * simulator, sanitizer runtimes) have no business in ip(8) or logger(1),
+ * and a sanitizer runtime preloaded into logger(1) deadlocks it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -39,9 +46,42 @@ static int wait_bounded(pid_t pid, const char *vif, const char *script)
     return -1;
 }
 
+/*
+ * The script's environment, built before fork: the child of a threaded
+ * process may only call async-signal-safe functions, so it just execs.
+ */
+struct hotplug_env {
+    char var[8][300];
+    char *envp[9];
+};
+
+static void build_env(struct hotplug_env *e, const struct back_vif *vif, const char *script,
+                      const char *command)
+{
+    const char *path = getenv("PATH");
+    const char *xs = getenv("XENSTORED_PATH");
+    int n = 0, i;
+
+    snprintf(e->var[n++], sizeof(e->var[0]), "PATH=%s",
+             path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+    if (xs)
+        snprintf(e->var[n++], sizeof(e->var[0]), "XENSTORED_PATH=%s", xs);
+    snprintf(e->var[n++], sizeof(e->var[0]), "vif=%s", vif->name);
+    snprintf(e->var[n++], sizeof(e->var[0]), "XENBUS_PATH=%s", vif->be_dir);
+    snprintf(e->var[n++], sizeof(e->var[0]), "XENBUS_TYPE=vif");
+    snprintf(e->var[n++], sizeof(e->var[0]), "XENBUS_BASE_PATH=backend");
+    snprintf(e->var[n++], sizeof(e->var[0]), "script=%s", script);
+    snprintf(e->var[n++], sizeof(e->var[0]), "command=%s", command);
+    for (i = 0; i < n; i++)
+        e->envp[i] = e->var[i];
+    e->envp[n] = NULL;
+}
+
 int back_run_hotplug(struct back_vif *vif, const char *command)
 {
     char path[160], script[256];
+    struct hotplug_env env;
+    char *argv[3];
     char *key;
     pid_t pid;
 
@@ -57,24 +97,21 @@ int back_run_hotplug(struct back_vif *vif, const char *command)
     else
         snprintf(script, sizeof(script), "%s/%s", HOTPLUG_SCRIPT_DIR, key);
     free(key);
+    build_env(&env, vif, script, command);
+    argv[0] = script;
+    argv[1] = (char *)command;
+    argv[2] = NULL;
 
     pid = fork();
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        setenv("vif", vif->name, 1);
-        setenv("XENBUS_PATH", vif->be_dir, 1);
-        setenv("XENBUS_TYPE", "vif", 1);
-        setenv("XENBUS_BASE_PATH", "backend", 1);
-        setenv("script", script, 1);
-        setenv("command", command, 1);
-        execl(script, script, command, (char *)NULL);
-        fprintf(stderr, "netstage-back: %s: cannot run hotplug script %s: %s\n", vif->name,
-                script, strerror(errno));
+        execve(script, argv, env.envp);
         _exit(127);
     }
     if (wait_bounded(pid, vif->name, script) < 0) {
-        ns_log(NS_LOG_ERR, "%s: hotplug script %s %s failed", vif->name, script, command);
+        ns_log(NS_LOG_ERR, "%s: hotplug script %s %s failed (127: cannot be run)", vif->name,
+               script, command);
         return -1;
     }
     return 0;
