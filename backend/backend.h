@@ -21,6 +21,7 @@
 #include "backend/staging_list.h"
 #include "backend/tx_parse.h"
 #include "common/dp_loop.h"
+#include "common/fatal.h"
 #include "common/log.h"
 #include "common/stats.h"
 #include "common/tap.h"
@@ -119,8 +120,7 @@ struct back_vif {
     bool fe_sg;                      /* frontend accepts multi-fragment RX packets */
     struct back_queue *queues;
     struct ns_stats_file *stats;
-    int fatal;                       /* 0, 1 while the reason is written, 2 when set */
-    char fatal_reason[160];
+    struct ns_fatal fatal;           /* raised by a datapath thread */
 };
 
 /* vif.c: the handshake. */
@@ -141,9 +141,10 @@ void back_slots_release(struct back_queue *q, struct back_slots *s);
 /* No page of one direction appears in the other or as a list page. */
 bool back_slots_disjoint(const struct back_slots *a, const struct back_slots *b);
 
-/* queue.c: called from the datapath: disable the vif (first reason wins). */
-void back_queue_fatal(struct back_queue *q, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* From the datapath: disable the vif (first reason wins), counted on the queue. */
+#define back_queue_fatal(q, ...)                                                  \
+    (NS_STAT_INC((q)->stats->errors[NS_ERROR_PEER_FATAL]),                      \
+     ns_fatal_raise(&(q)->vif->fatal, (q)->vif->be->wake_fd, (q)->index, __VA_ARGS__))
 
 /* tx.c and rx.c: one batch of work each; return the packets handled. */
 unsigned back_tx_work(struct back_queue *q);

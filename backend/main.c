@@ -5,12 +5,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "backend/backend.h"
 #include "common/daemon.h"
@@ -121,6 +119,16 @@ static int parse_options(int argc, char **argv, struct back_opts *o, bool *verbo
     return 0;
 }
 
+static void on_watch(void *arg)
+{
+    back_scan(arg);
+}
+
+static void on_wake(void *arg)
+{
+    back_handle_fatal(arg);
+}
+
 int main(int argc, char **argv)
 {
     struct back be = { 0 };
@@ -150,27 +158,7 @@ int main(int argc, char **argv)
            be.opts.staging ? "offered" : "off", be.opts.max_queues,
            be.opts.remainder_map ? "map" : "copy");
 
-    bool more_events = false;
-
-    for (;;) {
-        struct pollfd pfd[3] = {
-            { .fd = xs_fileno(be.xs), .events = POLLIN },
-            { .fd = be.wake_fd, .events = POLLIN },
-            { .fd = sfd, .events = POLLIN },
-        };
-        uint64_t v;
-
-        if (poll(pfd, 3, more_events ? 0 : -1) < 0 && errno != EINTR)
-            break;
-        if (pfd[2].revents)
-            break;
-        if (pfd[1].revents && read(be.wake_fd, &v, sizeof(v)) == sizeof(v))
-            back_handle_fatal(&be);
-        if (pfd[0].revents || more_events) {
-            more_events = ns_daemon_drain_watches(be.xs);
-            back_scan(&be);
-        }
-    }
+    ns_daemon_loop(be.xs, be.wake_fd, sfd, on_watch, on_wake, &be);
     ns_log(NS_LOG_INFO, "shutting down");
     back_shutdown(&be);
     xs_close(be.xs);

@@ -14,55 +14,43 @@
 #include "backend/backend.h"
 #include "common/xs_util.h"
 
-#define XS_RETRIES 16
-
 /* Linux netback's vif MAC: the guest's own address must not be used on the bridge port. */
 static const uint8_t bridge_port_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 
+static int features_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+    const struct back_vif *vif = arg;
+    const struct back_opts *o = &vif->be->opts;
+    const char *d = vif->be_dir;
+    int bad = 0;
+
+    bad |= xsu_printf(xs, t, d, "feature-sg", "1");
+    bad |= xsu_printf(xs, t, d, "feature-gso-tcpv4", "1");
+    bad |= xsu_printf(xs, t, d, "feature-gso-tcpv6", "1");
+    bad |= xsu_printf(xs, t, d, "feature-ipv6-csum-offload", "1");
+    bad |= xsu_printf(xs, t, d, "feature-rx-copy", "1");
+    bad |= xsu_printf(xs, t, d, "feature-rx-flip", "0");
+    bad |= xsu_printf(xs, t, d, "feature-rx-notify", "1");
+    bad |= xsu_printf(xs, t, d, "feature-split-event-channels", "1");
+    bad |= xsu_printf(xs, t, d, "multi-queue-max-queues", "%u", o->max_queues);
+    if (o->staging) {
+        bad |= xsu_printf(xs, t, d, XEN_NETIF_STAGING_KEY_FEATURE_SLOTS, "1");
+        bad |= xsu_printf(xs, t, d, XEN_NETIF_STAGING_KEY_SLOT_LEN_MAX, "%u", o->slot_len_max);
+    } else {
+        char path[160];
+
+        /* A backend restarted without staging must not look as if it offered it. */
+        snprintf(path, sizeof(path), "%s/%s", d, XEN_NETIF_STAGING_KEY_FEATURE_SLOTS);
+        xs_rm(xs, t, path);
+        snprintf(path, sizeof(path), "%s/%s", d, XEN_NETIF_STAGING_KEY_SLOT_LEN_MAX);
+        xs_rm(xs, t, path);
+    }
+    return bad ? -1 : 0;
+}
+
 static int write_features(struct back_vif *vif)
 {
-    const struct back_opts *o = &vif->be->opts;
-    struct xs_handle *xs = vif->be->xs;
-    const char *d = vif->be_dir;
-    int tries;
-
-    for (tries = 0; tries < XS_RETRIES; tries++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        int bad = 0;
-
-        if (t == XBT_NULL)
-            return -1;
-        bad |= xsu_printf(xs, t, d, "feature-sg", "1");
-        bad |= xsu_printf(xs, t, d, "feature-gso-tcpv4", "1");
-        bad |= xsu_printf(xs, t, d, "feature-gso-tcpv6", "1");
-        bad |= xsu_printf(xs, t, d, "feature-ipv6-csum-offload", "1");
-        bad |= xsu_printf(xs, t, d, "feature-rx-copy", "1");
-        bad |= xsu_printf(xs, t, d, "feature-rx-flip", "0");
-        bad |= xsu_printf(xs, t, d, "feature-rx-notify", "1");
-        bad |= xsu_printf(xs, t, d, "feature-split-event-channels", "1");
-        bad |= xsu_printf(xs, t, d, "multi-queue-max-queues", "%u", o->max_queues);
-        if (o->staging) {
-            bad |= xsu_printf(xs, t, d, XEN_NETIF_STAGING_KEY_FEATURE_SLOTS, "1");
-            bad |= xsu_printf(xs, t, d, XEN_NETIF_STAGING_KEY_SLOT_LEN_MAX, "%u",
-                              o->slot_len_max);
-        } else {
-            char path[160];
-
-            snprintf(path, sizeof(path), "%s/%s", d, XEN_NETIF_STAGING_KEY_FEATURE_SLOTS);
-            xs_rm(xs, t, path);
-            snprintf(path, sizeof(path), "%s/%s", d, XEN_NETIF_STAGING_KEY_SLOT_LEN_MAX);
-            xs_rm(xs, t, path);
-        }
-        if (bad) {
-            xs_transaction_end(xs, t, true);
-            return -1;
-        }
-        if (xs_transaction_end(xs, t, false))
-            return 0;
-        if (errno != EAGAIN)
-            return -1;
-    }
-    return -1;
+    return xsu_transact(vif->be->xs, features_body, vif);
 }
 
 static void set_state(struct back_vif *vif, enum ns_xenbus_state st)
@@ -332,10 +320,10 @@ void back_handle_fatal(struct back *be)
     struct back_vif *v;
 
     for (v = be->vifs; v; v = v->next) {
-        if (__atomic_load_n(&v->fatal, __ATOMIC_ACQUIRE) != 2)
+        if (!ns_fatal_raised(&v->fatal))
             continue;
-        vif_fail(v, v->fatal_reason);
-        __atomic_store_n(&v->fatal, 0, __ATOMIC_RELEASE);
+        vif_fail(v, v->fatal.reason);
+        ns_fatal_clear(&v->fatal);
     }
 }
 

@@ -1,9 +1,13 @@
 /* Main-loop helpers shared by netstage-back and netstage-front. */
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/signalfd.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <unistd.h>
 
 #include "common/daemon.h"
 #include "common/xs_util.h"
@@ -59,4 +63,30 @@ unsigned ns_daemon_own_domid(struct xs_handle *xs)
 
     free(s);
     return id;
+}
+
+void ns_daemon_loop(struct xs_handle *xs, int wake_fd, int signal_fd,
+                    void (*on_watch)(void *), void (*on_wake)(void *), void *arg)
+{
+    bool more_events = false;
+
+    for (;;) {
+        struct pollfd pfd[3] = {
+            { .fd = xs_fileno(xs), .events = POLLIN },
+            { .fd = wake_fd, .events = POLLIN },
+            { .fd = signal_fd, .events = POLLIN },
+        };
+        uint64_t v;
+
+        if (poll(pfd, 3, more_events ? 0 : -1) < 0 && errno != EINTR)
+            return;
+        if (pfd[2].revents)
+            return;
+        if (pfd[1].revents && read(wake_fd, &v, sizeof(v)) == sizeof(v))
+            on_wake(arg);
+        if (pfd[0].revents || more_events) {
+            more_events = ns_daemon_drain_watches(xs);
+            on_watch(arg);
+        }
+    }
 }

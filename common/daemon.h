@@ -22,6 +22,15 @@ bool ns_daemon_drain_watches(struct xs_handle *xs);
 int ns_daemon_parse_uint(const char *prog, const char *opt, const char *arg, unsigned min,
                          unsigned max, unsigned *out);
 
+/*
+ * The main loop: sleep on xenstore watches, the datapath threads' wake
+ * eventfd and the signalfd; call on_wake when a thread asked for the main
+ * thread, on_watch (once for any number of events) when xenstore changed.
+ * Returns on SIGINT/SIGTERM.
+ */
+void ns_daemon_loop(struct xs_handle *xs, int wake_fd, int signal_fd,
+                    void (*on_watch)(void *), void (*on_wake)(void *), void *arg);
+
 /* Our domain id from the "domid" node of our home directory, else 0. */
 unsigned ns_daemon_own_domid(struct xs_handle *xs);
 

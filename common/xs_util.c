@@ -110,3 +110,30 @@ int xsu_write_state(struct xs_handle *xs, const char *dir, enum ns_xenbus_state 
 {
     return xsu_printf(xs, XBT_NULL, dir, "state", "%d", (int)state);
 }
+
+#define XSU_TRANSACTION_RETRIES 16
+
+int xsu_transact(struct xs_handle *xs, int (*body)(struct xs_handle *, xs_transaction_t, void *),
+                 void *arg)
+{
+    int tries;
+
+    for (tries = 0; tries < XSU_TRANSACTION_RETRIES; tries++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+
+        if (t == XBT_NULL)
+            return -1;
+        if (body(xs, t, arg) < 0) {
+            int saved = errno;
+
+            xs_transaction_end(xs, t, true);
+            errno = saved;
+            return -1;
+        }
+        if (xs_transaction_end(xs, t, false))
+            return 0;
+        if (errno != EAGAIN)
+            return -1;
+    }
+    return -1;
+}

@@ -45,6 +45,14 @@ bool xsu_read_feature(struct xs_handle *xs, xs_transaction_t t, const char *dir,
 int xsu_printf(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *key,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/*
+ * Run body in a transaction, retried as a whole while xenstored answers
+ * EAGAIN (a bounded number of times).  body returns 0 to commit, -1 to
+ * abort.  0 when committed, -1 with errno otherwise.
+ */
+int xsu_transact(struct xs_handle *xs, int (*body)(struct xs_handle *, xs_transaction_t, void *),
+                 void *arg);
+
 /* The state in "dir/state": a valid state, or -1 if absent or malformed. */
 int xsu_read_state(struct xs_handle *xs, const char *dir);
 int xsu_write_state(struct xs_handle *xs, const char *dir, enum ns_xenbus_state state);

@@ -11,8 +11,6 @@
 #include "common/xs_util.h"
 #include "frontend/frontend.h"
 
-#define XS_RETRIES 16
-
 static int grant_pages(struct front_queue *q, struct front_grant *g, unsigned count, bool writable)
 {
     g->pages = xengntshr_share_pages(q->xgs, q->be_domid, (int)count, g->refs, writable);
@@ -176,59 +174,50 @@ static int write_queue_keys(struct xs_handle *xs, xs_transaction_t t, const stru
     return bad;
 }
 
+static int keys_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+    const struct front_vif *vif = arg;
+    const char *d = vif->fe_dir;
+    char qdir[96];
+    int bad = 0;
+    unsigned i;
+
+    /* Keys of an earlier connection with another queue count go. */
+    for (i = 0; i < TAP_MAX_QUEUES; i++) {
+        snprintf(qdir, sizeof(qdir), "%s/queue-%u", d, i);
+        if (vif->nr_queues == 1 || i >= vif->nr_queues)
+            xs_rm(xs, t, qdir);
+    }
+    if (vif->nr_queues == 1) {
+        rm_key(xs, t, d, "multi-queue-num-queues");
+        bad |= write_queue_keys(xs, t, &vif->queues[0], d);
+    } else {
+        static const char *const top[] = { "tx-ring-ref", "rx-ring-ref", "event-channel",
+                                           "event-channel-tx", "event-channel-rx",
+                                           XEN_NETIF_STAGING_KEY_TX_DATA_REF,
+                                           XEN_NETIF_STAGING_KEY_TX_DATA_LEN,
+                                           XEN_NETIF_STAGING_KEY_RX_DATA_REF,
+                                           XEN_NETIF_STAGING_KEY_RX_DATA_LEN };
+        for (i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+            rm_key(xs, t, d, top[i]);
+        bad |= xsu_printf(xs, t, d, "multi-queue-num-queues", "%u", vif->nr_queues);
+        for (i = 0; i < vif->nr_queues; i++) {
+            snprintf(qdir, sizeof(qdir), "%s/queue-%u", d, i);
+            bad |= write_queue_keys(xs, t, &vif->queues[i], qdir);
+        }
+    }
+    bad |= xsu_printf(xs, t, d, "request-rx-copy", "1");
+    bad |= xsu_printf(xs, t, d, "feature-rx-notify", "1");
+    bad |= xsu_printf(xs, t, d, "feature-sg", "1");
+    bad |= xsu_printf(xs, t, d, "feature-gso-tcpv4", "1");
+    bad |= xsu_printf(xs, t, d, "feature-gso-tcpv6", "1");
+    bad |= xsu_printf(xs, t, d, "feature-ipv6-csum-offload", "1");
+    return bad ? -1 : 0;
+}
+
 static int write_keys(struct front_vif *vif)
 {
-    struct xs_handle *xs = vif->fe->xs;
-    const char *d = vif->fe_dir;
-    int tries;
-
-    for (tries = 0; tries < XS_RETRIES; tries++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        char qdir[96];
-        int bad = 0;
-        unsigned i;
-
-        if (t == XBT_NULL)
-            return -1;
-        for (i = 0; i < TAP_MAX_QUEUES; i++) {
-            snprintf(qdir, sizeof(qdir), "%s/queue-%u", d, i);
-            if (vif->nr_queues == 1 || i >= vif->nr_queues)
-                xs_rm(xs, t, qdir);
-        }
-        if (vif->nr_queues == 1) {
-            rm_key(xs, t, d, "multi-queue-num-queues");
-            bad |= write_queue_keys(xs, t, &vif->queues[0], d);
-        } else {
-            static const char *const top[] = { "tx-ring-ref", "rx-ring-ref", "event-channel",
-                                               "event-channel-tx", "event-channel-rx",
-                                               XEN_NETIF_STAGING_KEY_TX_DATA_REF,
-                                               XEN_NETIF_STAGING_KEY_TX_DATA_LEN,
-                                               XEN_NETIF_STAGING_KEY_RX_DATA_REF,
-                                               XEN_NETIF_STAGING_KEY_RX_DATA_LEN };
-            for (i = 0; i < sizeof(top) / sizeof(top[0]); i++)
-                rm_key(xs, t, d, top[i]);
-            bad |= xsu_printf(xs, t, d, "multi-queue-num-queues", "%u", vif->nr_queues);
-            for (i = 0; i < vif->nr_queues; i++) {
-                snprintf(qdir, sizeof(qdir), "%s/queue-%u", d, i);
-                bad |= write_queue_keys(xs, t, &vif->queues[i], qdir);
-            }
-        }
-        bad |= xsu_printf(xs, t, d, "request-rx-copy", "1");
-        bad |= xsu_printf(xs, t, d, "feature-rx-notify", "1");
-        bad |= xsu_printf(xs, t, d, "feature-sg", "1");
-        bad |= xsu_printf(xs, t, d, "feature-gso-tcpv4", "1");
-        bad |= xsu_printf(xs, t, d, "feature-gso-tcpv6", "1");
-        bad |= xsu_printf(xs, t, d, "feature-ipv6-csum-offload", "1");
-        if (bad) {
-            xs_transaction_end(xs, t, true);
-            return -1;
-        }
-        if (xs_transaction_end(xs, t, false))
-            return 0;
-        if (errno != EAGAIN)
-            return -1;
-    }
-    return -1;
+    return xsu_transact(vif->fe->xs, keys_body, vif);
 }
 
 /* The slot length both sides accept, or 0 when staging is not used. */

@@ -19,6 +19,7 @@
 #include <xenstore.h>
 
 #include "common/dp_loop.h"
+#include "common/fatal.h"
 #include "common/log.h"
 #include "common/offload.h"
 #include "common/stats.h"
@@ -123,8 +124,7 @@ struct front_vif {
     bool split;
     struct front_queue *queues;
     struct ns_stats_file *stats;
-    int fatal;
-    char fatal_reason[160];
+    struct ns_fatal fatal;             /* raised by a datapath thread */
 };
 
 /* vif.c */
@@ -138,8 +138,10 @@ int front_start(struct front_vif *vif);
 void front_disconnect(struct front_vif *vif);
 
 /* queue.c */
-void front_queue_fatal(struct front_queue *q, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* From the datapath: drop the connection (first reason wins), counted on the queue. */
+#define front_queue_fatal(q, ...)                                                 \
+    (NS_STAT_INC((q)->stats->errors[NS_ERROR_PEER_FATAL]),                      \
+     ns_fatal_raise(&(q)->vif->fatal, (q)->vif->fe->wake_fd, (q)->index, __VA_ARGS__))
 
 /* tx.c and rx.c */
 unsigned front_tx_work(struct front_queue *q);

@@ -5,12 +5,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "common/daemon.h"
 #include "common/xs_util.h"
@@ -122,10 +120,20 @@ static int parse_options(int argc, char **argv, struct front_opts *o, bool *verb
     return 0;
 }
 
+static void on_watch(void *arg)
+{
+    front_scan(arg);
+}
+
+static void on_wake(void *arg)
+{
+    front_handle_fatal(arg);
+}
+
 int main(int argc, char **argv)
 {
     struct front fe = { 0 };
-    bool verbose = false, more_events = false;
+    bool verbose = false;
     int sfd;
 
     if (parse_options(argc, argv, &fe.opts, &verbose) < 0)
@@ -148,25 +156,7 @@ int main(int argc, char **argv)
     ns_log(NS_LOG_INFO, "domain %u: serving device/vif (staging %s, %u queue(s) wanted)",
            fe.opts.domid, fe.opts.staging ? "wanted" : "off", fe.opts.queues);
 
-    for (;;) {
-        struct pollfd pfd[3] = {
-            { .fd = xs_fileno(fe.xs), .events = POLLIN },
-            { .fd = fe.wake_fd, .events = POLLIN },
-            { .fd = sfd, .events = POLLIN },
-        };
-        uint64_t v;
-
-        if (poll(pfd, 3, more_events ? 0 : -1) < 0 && errno != EINTR)
-            break;
-        if (pfd[2].revents)
-            break;
-        if (pfd[1].revents && read(fe.wake_fd, &v, sizeof(v)) == sizeof(v))
-            front_handle_fatal(&fe);
-        if (pfd[0].revents || more_events) {
-            more_events = ns_daemon_drain_watches(fe.xs);
-            front_scan(&fe);
-        }
-    }
+    ns_daemon_loop(fe.xs, fe.wake_fd, sfd, on_watch, on_wake, &fe);
     ns_log(NS_LOG_INFO, "shutting down");
     front_shutdown(&fe);
     xs_close(fe.xs);

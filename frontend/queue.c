@@ -2,42 +2,15 @@
  * A frontend queue's thread (common/dp_loop.c runs it) and the way its
  * datapath asks the main thread to drop the connection.
  */
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "frontend/frontend.h"
-
-void front_queue_fatal(struct front_queue *q, const char *fmt, ...)
-{
-    struct front_vif *vif = q->vif;
-    int expected = 0;
-    uint64_t one = 1;
-    va_list ap;
-    int n;
-
-    NS_STAT_INC(q->stats->errors[NS_ERROR_PEER_FATAL]);
-    if (!__atomic_compare_exchange_n(&vif->fatal, &expected, 1, false, __ATOMIC_ACQUIRE,
-                                     __ATOMIC_RELAXED))
-        return;
-    n = snprintf(vif->fatal_reason, sizeof(vif->fatal_reason), "queue %u: ", q->index);
-    va_start(ap, fmt);
-    vsnprintf(vif->fatal_reason + n, sizeof(vif->fatal_reason) - (size_t)n, fmt, ap);
-    va_end(ap);
-    /* Release: the reason is complete before the main thread sees 2. */
-    __atomic_store_n(&vif->fatal, 2, __ATOMIC_RELEASE);
-    if (write(vif->fe->wake_fd, &one, sizeof(one)) < 0)
-        ns_log(NS_LOG_ERR, "%s: cannot wake the main thread: %s", vif->name, strerror(errno));
-}
 
 static unsigned queue_work(void *arg)
 {
     struct front_queue *q = arg;
     unsigned done = front_rx_work(q);
 
-    if (__atomic_load_n(&q->vif->fatal, __ATOMIC_ACQUIRE))
+    if (ns_fatal_pending(&q->vif->fatal))
         return done;
     return done + front_tx_work(q);
 }
@@ -66,7 +39,7 @@ static bool queue_want_tap(void *arg)
 static bool queue_disabled(void *arg)
 {
     const struct front_queue *q = arg;
-    return __atomic_load_n(&q->vif->fatal, __ATOMIC_ACQUIRE) != 0;
+    return ns_fatal_pending(&q->vif->fatal);
 }
 
 const struct ns_dp_ops front_queue_ops = {

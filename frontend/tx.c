@@ -150,7 +150,7 @@ unsigned front_tx_work(struct front_queue *q)
     unsigned sent = 0, reads = 0;
 
     reap(q);
-    if (__atomic_load_n(&q->vif->fatal, __ATOMIC_ACQUIRE))
+    if (ns_fatal_pending(&q->vif->fatal))
         return 0;
     /* Bounded: one ring's worth of frames per call. */
     while (reads < NETIF_TX_RING_SIZE) {

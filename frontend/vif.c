@@ -210,11 +210,11 @@ void front_handle_fatal(struct front *fe)
     struct front_vif *v;
 
     for (v = fe->vifs; v; v = v->next) {
-        if (__atomic_load_n(&v->fatal, __ATOMIC_ACQUIRE) != 2)
+        if (!ns_fatal_raised(&v->fatal))
             continue;
-        ns_log(NS_LOG_ERR, "%s: backend broke the protocol: %s", v->name, v->fatal_reason);
-        go_closed(v, v->fatal_reason);
-        __atomic_store_n(&v->fatal, 0, __ATOMIC_RELEASE);
+        ns_log(NS_LOG_ERR, "%s: backend broke the protocol: %s", v->name, v->fatal.reason);
+        go_closed(v, v->fatal.reason);
+        ns_fatal_clear(&v->fatal);
     }
 }
 
