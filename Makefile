@@ -46,6 +46,7 @@ include mk/fuzz.mk
 include mk/common_net.mk
 include mk/drivers.mk
 include mk/drivers_tests.mk
+include mk/e2e.mk
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

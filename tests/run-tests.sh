@@ -4,6 +4,9 @@
 #
 # Binaries under tests/sim/ need a simulated Xen host: each gets a fresh
 # host of its own (so runs never share state) and runs as Domain-0 on it.
+# Scripts (*.sh, the end-to-end tests under tests/e2e/) run with bash from
+# the repository root with BUILD in the environment; they make their own
+# hosts and print cmocka's summary lines.
 set -u
 BUILD=$1; shift
 NETSTAGE="$BUILD/bin/netstage"
@@ -22,6 +25,11 @@ fi
 run_one() {
     local bin=$1 out rc host
     case "$bin" in
+    *.sh)
+        # --foreground: Ctrl-C reaches the script, whose traps clean up.
+        out=$(BUILD="$BUILD" timeout --foreground 900 bash "$bin" 2>&1)
+        rc=$?
+        ;;
     */sim/*)
         host=$(mktemp -d /dev/shm/netstage-test.XXXXXX)
         if ! "$NETSTAGE" sim up --host "$host" >"$host.up.log" 2>&1; then

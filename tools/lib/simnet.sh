@@ -14,6 +14,7 @@
 #   simnet_ping NS ADDR            NS is "d0" or a guest name
 #   simnet_transfer FROM TO ADDR BYTES   sha256-checked TCP transfer
 #   simnet_logs                    print the daemons' logs
+#   simnet_stop                    stop the daemons (1 if one did not exit cleanly), keep the logs
 #   simnet_down                    stop everything started here, by PID
 # Everything is bounded in time; simnet_down is safe to call twice.
 
@@ -148,4 +149,26 @@ simnet_down() {
     SIMNET_NETNS=()
     rm -rf "$SIMNET_HOST" "$SIMNET_LOGS"
     SIMNET_HOST=""
+}
+
+simnet_stop() { # stop the daemons by PID but keep the host and the logs (then simnet_down)
+    local pid st rc=0
+    for pid in "${SIMNET_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${SIMNET_PIDS[@]}"; do
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -9 "$pid" 2>/dev/null; then
+            echo "simnet: pid $pid did not exit on SIGTERM within 5 s" >&2
+            rc=1
+        fi
+        wait "$pid" 2>/dev/null
+        st=$?
+        if [ "$st" != 0 ]; then
+            echo "simnet: pid $pid exited with status $st" >&2
+            rc=1
+        fi
+    done
+    SIMNET_PIDS=()
+    return $rc
 }
