@@ -45,6 +45,7 @@ include mk/tests.mk
 include mk/fuzz.mk
 include mk/common_net.mk
 include mk/drivers.mk
+include mk/sim_hostile.mk
 include mk/drivers_tests.mk
 include mk/e2e.mk
 

@@ -88,8 +88,12 @@ int back_run_hotplug(struct back_vif *vif, const char *command)
     snprintf(path, sizeof(path), "%s/script", vif->be_dir);
     key = xsu_read(vif->be->xs, XBT_NULL, path);
     if (!key || !*key) {
-        /* No script: nothing to attach; report the vif ready as a script would. */
+        /* No script: nothing to attach; report the vif ready as a script
+         * would.  Going offline there is nothing to report (and the
+         * directory may be gone: writing would bring it back). */
         free(key);
+        if (strcmp(command, "online"))
+            return 0;
         return xsu_printf(vif->be->xs, XBT_NULL, vif->be_dir, "hotplug-status", "connected");
     }
     if (key[0] == '/')

@@ -229,12 +229,18 @@ static struct back_vif *vif_create(struct back *be, uint32_t domid, uint32_t dev
     return vif;
 }
 
-static void vif_destroy(struct back_vif *vif)
+/*
+ * Free a vif.  The offline hotplug step runs only while its backend
+ * directory exists (daemon shutdown): once the toolstack has removed it,
+ * the TAP's disappearance detaches it, and a script writing its status
+ * would recreate the directory.
+ */
+static void vif_destroy(struct back_vif *vif, bool dir_present)
 {
     struct back *be = vif->be;
 
     back_disconnect(vif);
-    if (be->opts.run_hotplug)
+    if (be->opts.run_hotplug && dir_present)
         back_run_hotplug(vif, "offline");
     xs_unwatch(be->xs, vif->fe_token, "fe");
     tap_close(&vif->tap);
@@ -306,7 +312,7 @@ void back_scan(struct back *be)
         st = v->seen ? xsu_read(be->xs, XBT_NULL, state_path) : NULL;
         if (!st) {
             *pp = v->next;
-            vif_destroy(v);
+            vif_destroy(v, false);
             continue;
         }
         free(st);
@@ -335,6 +341,6 @@ void back_shutdown(struct back *be)
         be->vifs = v->next;
         if (v->phase != BACK_CLOSED)
             set_state(v, NS_XB_CLOSED);
-        vif_destroy(v);
+        vif_destroy(v, true);
     }
 }
