@@ -113,7 +113,7 @@ static int parse_options(int argc, char **argv, struct back_opts *o, bool *verbo
         }
     }
     if (optind != argc) {
-        fprintf(stderr, "netstage-back: unexpected argument '%s'\n", argv[optind]);
+        fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
     return 0;
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 
     if (parse_options(argc, argv, &be.opts, &verbose) < 0)
         return 2;
-    ns_log_init("netstage-back", verbose ? NS_LOG_DEBUG : NS_LOG_INFO);
+    ns_log_init(PROG, verbose ? NS_LOG_DEBUG : NS_LOG_INFO);
     sfd = ns_daemon_signal_fd();
     be.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     be.xs = xs_open(0);
