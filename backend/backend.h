@@ -23,6 +23,7 @@
 #include "common/dp_loop.h"
 #include "common/fatal.h"
 #include "common/log.h"
+#include "common/pktio.h"
 #include "common/stats.h"
 #include "common/tap.h"
 #include "common/tap_ctl.h"
@@ -37,6 +38,8 @@ struct back_opts {
     unsigned fatal_slots;     /* F */
     bool run_hotplug;         /* run the vif's hotplug script ourselves */
     unsigned domid;           /* our own domain (where backend/vif lives) */
+    bool bench;               /* no TAPs: guest TX goes to a sink ... */
+    unsigned bench_rx_len;    /* ... and guest RX frames of this size are generated (0: none) */
 };
 
 /* The staging slots of one direction of a queue, mapped for the connection. */
@@ -76,7 +79,7 @@ struct back_queue {
     evtchn_port_t tx_port, rx_port;  /* equal with a single channel */
 
     struct back_slots tx_slots, rx_slots;
-    int tap_fd;
+    struct ns_pktio io;              /* the TAP queue, or the benchmark's generator/sink */
     struct ns_dp dp;                 /* the thread running this queue */
 
     uint8_t *arena;                  /* packet bytes of one batch */

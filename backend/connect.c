@@ -143,9 +143,10 @@ static int queue_setup(struct back_queue *q, const char *dir, char *why, size_t 
             return -1;
         q->rx_port = q->tx_port;
     }
-    q->tap_fd = vif->tap.fd[q->index];
     q->dp.xce = q->xce;
-    q->dp.tap_fd = q->tap_fd;
+    q->io.fd = vif->tap.fd[q->index];
+    q->io.gen_len = vif->be->opts.bench_rx_len;
+    q->dp.tap_fd = q->io.fd;
     q->dp.stats = q->stats;
     vif->stats->info[q->index] = (struct ns_queue_info){
         .tx_slot_len = q->tx_slots.len, .rx_slot_len = q->rx_slots.len,

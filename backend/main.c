@@ -34,6 +34,10 @@ static void usage(FILE *out)
           "  --run-hotplug         run each vif's hotplug script (\"script\" key) ourselves,\n"
           "                        for hosts where no toolstack runs it\n"
           "  --domid N             our own domain id (default: the \"domid\" node, else 0)\n"
+          "  --bench               benchmark mode (`make bench`): no TAPs; guest TX is\n"
+          "                        dropped once gathered, guest RX is generated\n"
+          "  --bench-rx-size N     with --bench: generate N-byte frames for the guest\n"
+          "                        (14..9018; default 0, none)\n"
           "  --verbose             log every handshake step\n"
           "  --help                this text\n"
           "\n"
@@ -52,6 +56,8 @@ static int parse_options(int argc, char **argv, struct back_opts *o, bool *verbo
         { "fatal-slots", required_argument, NULL, 'F' },
         { "run-hotplug", no_argument, NULL, 'H' },
         { "domid", required_argument, NULL, 'd' },
+        { "bench", no_argument, NULL, 'B' },
+        { "bench-rx-size", required_argument, NULL, 'R' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -101,6 +107,14 @@ static int parse_options(int argc, char **argv, struct back_opts *o, bool *verbo
             if (ns_daemon_parse_uint(PROG, "domid", optarg, 0, 0x7fef, &o->domid) < 0)
                 return -1;
             break;
+        case 'B':
+            o->bench = true;
+            break;
+        case 'R':
+            if (ns_daemon_parse_uint(PROG, "bench-rx-size", optarg, 14, NS_PKTIO_GEN_MAX,
+                                     &o->bench_rx_len) < 0)
+                return -1;
+            break;
         case 'v':
             *verbose = true;
             break;
@@ -111,6 +125,10 @@ static int parse_options(int argc, char **argv, struct back_opts *o, bool *verbo
             usage(stderr);
             return -1;
         }
+    }
+    if (o->bench_rx_len && !o->bench) {
+        fprintf(stderr, PROG ": --bench-rx-size needs --bench\n");
+        return -1;
     }
     if (optind != argc) {
         fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);

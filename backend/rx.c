@@ -5,10 +5,7 @@
  * by one grant-copy call per batch; responses go into the ring positions
  * of the requests they consume (docs/netif-staging.md 6.2).
  */
-#include <errno.h>
 #include <string.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include "backend/backend.h"
 #include "common/ring.h"
@@ -61,19 +58,19 @@ bool back_rx_arm(struct back_queue *q)
 static int read_frame(struct back_queue *q, uint8_t *buf, struct rx_frame *f)
 {
     struct virtio_net_hdr vh;
-    struct iovec iov[2] = { { &vh, sizeof(vh) }, { buf, BACK_FRAME_MAX } };
-    ssize_t n = readv(q->tap_fd, iov, 2);
+    size_t len;
+    int r = ns_pktio_read(&q->io, &vh, buf, BACK_FRAME_MAX, &len);
 
-    if (n < 0) {
-        if (errno != EAGAIN && errno != EINTR)
+    if (r <= 0) {
+        if (r < 0)
             NS_STAT_INC(q->stats->errors[NS_ERROR_TAP_IO]);
         return 0;
     }
-    if ((size_t)n < sizeof(vh) + 14 || (size_t)n == sizeof(vh) + BACK_FRAME_MAX) {
+    if (len < 14 || len > BACK_FRAME_MAX) {
         NS_STAT_INC(q->stats->drops[NS_DROP_TOO_BIG]);
         return -1;
     }
-    f->len = (uint32_t)((size_t)n - sizeof(vh));
+    f->len = (uint32_t)len;
     f->data = buf;
     if (offload_meta_from_vnet(&vh, &f->meta) < 0) {
         NS_STAT_INC(q->stats->drops[NS_DROP_OFFLOAD]);

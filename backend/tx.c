@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/uio.h>
 
 #include "backend/backend.h"
 #include "common/ring.h"
@@ -134,7 +133,6 @@ static void transmit(struct back_queue *q, struct tx_batch *b, unsigned p)
 {
     const struct tx_packet *pkt = &b->pkt[p];
     struct virtio_net_hdr vh;
-    struct iovec iov[2];
 
     if (offload_vnet_from_meta(&pkt->meta, b->buf[p], pkt->total, pkt->total, &vh) < 0) {
         NS_STAT_INC(q->stats->drops[NS_DROP_OFFLOAD]);
@@ -142,9 +140,7 @@ static void transmit(struct back_queue *q, struct tx_batch *b, unsigned p)
                        "express dropped", q->vif->name);
         return;
     }
-    iov[0] = (struct iovec){ .iov_base = &vh, .iov_len = sizeof(vh) };
-    iov[1] = (struct iovec){ .iov_base = b->buf[p], .iov_len = pkt->total };
-    if (writev(q->tap_fd, iov, 2) < 0) {
+    if (ns_pktio_write(&q->io, &vh, b->buf[p], pkt->total) < 0) {
         NS_STAT_INC(q->stats->drops[NS_DROP_TAP]);
         if (errno != EAGAIN && errno != ENOBUFS)
             NS_STAT_INC(q->stats->errors[NS_ERROR_TAP_IO]);

@@ -199,15 +199,18 @@ static struct back_vif *vif_create(struct back *be, uint32_t domid, uint32_t dev
     free(fe);
     snprintf(vif->fe_token, sizeof(vif->fe_token), "%s/state", vif->fe_dir);
 
-    if (tap_open(&vif->tap, vif->name, be->opts.max_queues, true, err, sizeof(err)) < 0) {
+    if (be->opts.bench) {
+        /* Benchmark: frames go to a sink and come from a generator, no TAP. */
+        vif->tap.nr_queues = be->opts.max_queues;
+    } else if (tap_open(&vif->tap, vif->name, be->opts.max_queues, true, err, sizeof(err)) < 0) {
         ns_log(NS_LOG_ERR, "%s: %s", vif->name, err);
         xsu_printf(be->xs, XBT_NULL, vif->be_dir, "error", "cannot create the TAP device");
         free(vif);
         return NULL;
-    }
-    if (tap_set_mac(vif->name, bridge_port_mac) < 0 || tap_set_up(vif->name, true) < 0)
+    } else if (tap_set_mac(vif->name, bridge_port_mac) < 0 || tap_set_up(vif->name, true) < 0) {
         ns_log(NS_LOG_WARN, "%s: cannot set the MAC address or bring the TAP up: %s",
                vif->name, strerror(errno));
+    }
     vif->stats = ns_stats_create("back", vif->name, domid, devid);
     if (!vif->stats) {
         ns_log(NS_LOG_ERR, "%s: cannot create its stats file in %s: %s", vif->name,
@@ -221,6 +224,9 @@ static struct back_vif *vif_create(struct back *be, uint32_t domid, uint32_t dev
         ns_log(NS_LOG_WARN, "%s: cannot watch %s", vif->name, vif->fe_token);
     if (enter_initwait(vif) < 0) {
         vif->phase = BACK_CLOSED;
+    } else if (be->opts.bench) {
+        /* Nothing to attach: ready, as a vif without a script. */
+        xsu_printf(be->xs, XBT_NULL, vif->be_dir, "hotplug-status", "connected");
     } else if (be->opts.run_hotplug && back_run_hotplug(vif, "online") < 0) {
         ns_log(NS_LOG_ERR, "%s: the hotplug script failed; the vif will not connect",
                vif->name);

@@ -63,7 +63,7 @@ static void *dp_main(void *arg)
         pfd[n++] = (struct pollfd){ .fd = dp->stop_fd, .events = POLLIN };
         if (live) {
             pfd[n++] = (struct pollfd){ .fd = xenevtchn_fd(dp->xce), .events = POLLIN };
-            if (ops->want_tap(dp->q))
+            if (dp->tap_fd >= 0 && ops->want_tap(dp->q))
                 pfd[n++] = (struct pollfd){ .fd = dp->tap_fd, .events = POLLIN };
         }
         ns_busy_poll_sleeping(&dp->poll);

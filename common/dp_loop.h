@@ -25,7 +25,7 @@ struct ns_dp {
     const struct ns_dp_ops *ops;
     void *q;
     xenevtchn_handle *xce;
-    int tap_fd;
+    int tap_fd;                       /* -1: no TAP (benchmark generator/sink) */
     int stop_fd;                      /* eventfd written by ns_dp_stop */
     struct ns_busy_poll poll;
     struct ns_queue_stats *stats;

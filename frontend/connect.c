@@ -92,9 +92,10 @@ static int queue_setup(struct front_queue *q, unsigned slot_len)
         q->tx_free[i] = (uint16_t)(FRONT_IDS - 1 - i);
     q->tx_nfree = FRONT_IDS;
     front_rx_post_all(q);
-    q->tap_fd = vif->tap.fd[q->index];
     q->dp.xce = q->xce;
-    q->dp.tap_fd = q->tap_fd;
+    q->io.fd = vif->tap.fd[q->index];
+    q->io.gen_len = vif->fe->opts.bench_tx_len;
+    q->dp.tap_fd = q->io.fd;
     q->dp.stats = q->stats;
     vif->stats->info[q->index] = (struct ns_queue_info){
         .tx_slot_len = q->tx_slots.len, .rx_slot_len = q->rx_slots.len,

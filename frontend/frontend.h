@@ -21,6 +21,7 @@
 #include "common/dp_loop.h"
 #include "common/fatal.h"
 #include "common/log.h"
+#include "common/pktio.h"
 #include "common/offload.h"
 #include "common/stats.h"
 #include "common/tap.h"
@@ -39,6 +40,8 @@ struct front_opts {
     unsigned busy_poll_us;
     const char *ifname;                /* printf pattern with the devid, e.g. "eth%u" */
     unsigned domid;                    /* our own domain */
+    bool bench;                        /* no TAPs: guest RX goes to a sink ... */
+    unsigned bench_tx_len;             /* ... and guest TX frames of this size are generated */
 };
 
 /* Granted memory of one kind: count pages shared in one call. */
@@ -81,7 +84,7 @@ struct front_queue {
     bool tx_busy[FRONT_IDS];
     uint16_t rx_posted[NETIF_RX_RING_SIZE]; /* id posted at each ring position */
 
-    int tap_fd;
+    struct ns_pktio io;              /* the TAP queue, or the benchmark's generator/sink */
     struct ns_dp dp;                       /* the thread running this queue */
 
     uint8_t *frame;                        /* RX assembly / TX staging buffer */

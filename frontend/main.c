@@ -33,6 +33,10 @@ static void usage(FILE *out)
           "                         (default 50; 0 disables; adaptive below the ceiling)\n"
           "  --ifname PATTERN       interface name, %u is the devid (default eth%u)\n"
           "  --domid N              our own domain id (default: the \"domid\" node)\n"
+          "  --bench                benchmark mode (`make bench`): no TAPs; guest RX is\n"
+          "                         dropped once assembled, guest TX is generated\n"
+          "  --bench-tx-size N      with --bench: transmit N-byte frames as fast as the\n"
+          "                         ring allows (14..9018; default 0, none)\n"
           "  --verbose              log every handshake step\n"
           "  --help                 this text\n"
           "\n"
@@ -58,6 +62,8 @@ static int parse_options(int argc, char **argv, struct front_opts *o, bool *verb
         { "busy-poll-us", required_argument, NULL, 'b' },
         { "ifname", required_argument, NULL, 'i' },
         { "domid", required_argument, NULL, 'd' },
+        { "bench", no_argument, NULL, 'B' },
+        { "bench-tx-size", required_argument, NULL, 'T' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -102,6 +108,14 @@ static int parse_options(int argc, char **argv, struct front_opts *o, bool *verb
             if (ns_daemon_parse_uint(PROG, "domid", optarg, 0, 0x7fef, &o->domid) < 0)
                 return -1;
             break;
+        case 'B':
+            o->bench = true;
+            break;
+        case 'T':
+            if (ns_daemon_parse_uint(PROG, "bench-tx-size", optarg, 14, NS_PKTIO_GEN_MAX,
+                                     &o->bench_tx_len) < 0)
+                return -1;
+            break;
         case 'v':
             *verbose = true;
             break;
@@ -112,6 +126,10 @@ static int parse_options(int argc, char **argv, struct front_opts *o, bool *verb
             usage(stderr);
             return -1;
         }
+    }
+    if (o->bench_tx_len && !o->bench) {
+        fprintf(stderr, PROG ": --bench-tx-size needs --bench\n");
+        return -1;
     }
     if (optind != argc) {
         fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);

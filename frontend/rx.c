@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/uio.h>
 
 #include "common/ring.h"
 #include "frontend/frontend.h"
@@ -80,15 +79,12 @@ static void assemble(struct front_queue *q, const struct rx_packet *pkt)
 static void deliver(struct front_queue *q, uint32_t len, const struct ns_pkt_meta *m)
 {
     struct virtio_net_hdr vh;
-    struct iovec iov[2];
 
     if (offload_vnet_from_meta(m, q->frame, len, len, &vh) < 0) {
         NS_STAT_INC(q->stats->drops[NS_DROP_OFFLOAD]);
         return;
     }
-    iov[0] = (struct iovec){ .iov_base = &vh, .iov_len = sizeof(vh) };
-    iov[1] = (struct iovec){ .iov_base = q->frame, .iov_len = len };
-    if (writev(q->tap_fd, iov, 2) < 0) {
+    if (ns_pktio_write(&q->io, &vh, q->frame, len) < 0) {
         NS_STAT_INC(q->stats->drops[NS_DROP_TAP]);
         if (errno != EAGAIN && errno != ENOBUFS && errno != EIO)
             NS_STAT_INC(q->stats->errors[NS_ERROR_TAP_IO]);

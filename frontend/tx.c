@@ -5,9 +5,7 @@
  * fragment covers it, at the place it would have without staging
  * (docs/netif-staging.md 6.1).  Completed ids are reaped lazily.
  */
-#include <errno.h>
 #include <string.h>
-#include <sys/uio.h>
 
 #include "common/ring.h"
 #include "frontend/frontend.h"
@@ -120,19 +118,19 @@ static void enqueue(struct front_queue *q, const uint8_t *buf, uint32_t len,
     }
 }
 
-/* Read one frame from the TAP: 1 got one, 0 nothing, -1 dropped. */
+/* Read one frame from the TAP (or the generator): 1 got one, 0 nothing, -1 dropped. */
 static int read_frame(struct front_queue *q, uint32_t *len, struct ns_pkt_meta *m)
 {
     struct virtio_net_hdr vh;
-    struct iovec iov[2] = { { &vh, sizeof(vh) }, { q->tx_frame, FRONT_FRAME_MAX } };
-    ssize_t n = readv(q->tap_fd, iov, 2);
+    size_t n;
+    int r = ns_pktio_read(&q->io, &vh, q->tx_frame, FRONT_FRAME_MAX, &n);
 
-    if (n < 0) {
-        if (errno != EAGAIN && errno != EINTR)
+    if (r <= 0) {
+        if (r < 0)
             NS_STAT_INC(q->stats->errors[NS_ERROR_TAP_IO]);
         return 0;
     }
-    if ((size_t)n < sizeof(vh) + 14 || (size_t)n - sizeof(vh) > XEN_NETIF_MAX_TX_SIZE) {
+    if (n < 14 || n > XEN_NETIF_MAX_TX_SIZE) {
         NS_STAT_INC(q->stats->drops[NS_DROP_TOO_BIG]);
         return -1;
     }
@@ -140,7 +138,7 @@ static int read_frame(struct front_queue *q, uint32_t *len, struct ns_pkt_meta *
         NS_STAT_INC(q->stats->drops[NS_DROP_OFFLOAD]);
         return -1;
     }
-    *len = (uint32_t)((size_t)n - sizeof(vh));
+    *len = (uint32_t)n;
     return 1;
 }
 

@@ -94,13 +94,35 @@ static void vif_step(struct front_vif *vif)
     }
 }
 
+/* The guest's interface for the vif, with the MAC address the toolstack gave it. */
+static int open_tap(struct front_vif *vif, const char *tapname)
+{
+    struct front *fe = vif->fe;
+    char path[96], err[160];
+    uint8_t mac[6];
+    char *macstr;
+
+    if (tap_open(&vif->tap, tapname, fe->opts.queues, true, err, sizeof(err)) < 0) {
+        ns_log(NS_LOG_ERR, "%s: %s", vif->name, err);
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/mac", vif->fe_dir);
+    macstr = xsu_read(fe->xs, XBT_NULL, path);
+    if (!macstr || tap_parse_mac(macstr, mac) < 0 || tap_set_mac(tapname, mac) < 0)
+        ns_log(NS_LOG_WARN, "%s: %s = %s: not a usable MAC address; keeping a random one",
+               vif->name, path, macstr ? macstr : "(missing)");
+    free(macstr);
+    if (tap_set_gso_max_size(tapname, FRONT_GSO_MAX_SIZE) < 0 || tap_set_up(tapname, true) < 0)
+        ns_log(NS_LOG_WARN, "%s: cannot configure %s: %s", vif->name, tapname, strerror(errno));
+    return 0;
+}
+
 static struct front_vif *vif_create(struct front *fe, uint32_t devid)
 {
     struct front_vif *vif = calloc(1, sizeof(*vif));
     unsigned long be_domid;
-    char path[96], tapname[16], err[160], expect[96];
-    uint8_t mac[6];
-    char *be, *macstr;
+    char path[96], tapname[16], expect[96];
+    char *be;
 
     if (!vif)
         return NULL;
@@ -130,19 +152,15 @@ static struct front_vif *vif_create(struct front *fe, uint32_t devid)
     snprintf(vif->be_token, sizeof(vif->be_token), "%s/state", vif->be_dir);
 
     snprintf(tapname, sizeof(tapname), fe->opts.ifname, devid);
-    if (tap_open(&vif->tap, tapname, fe->opts.queues, true, err, sizeof(err)) < 0) {
-        ns_log(NS_LOG_ERR, "%s: %s", vif->name, err);
+    if (fe->opts.bench) {
+        /* Benchmark: frames come from a generator and go to a sink, no TAP. */
+        for (unsigned i = 0; i < TAP_MAX_QUEUES; i++)
+            vif->tap.fd[i] = -1;
+        vif->tap.nr_queues = fe->opts.queues;
+    } else if (open_tap(vif, tapname) < 0) {
         free(vif);
         return NULL;
     }
-    snprintf(path, sizeof(path), "%s/mac", vif->fe_dir);
-    macstr = xsu_read(fe->xs, XBT_NULL, path);
-    if (!macstr || tap_parse_mac(macstr, mac) < 0 || tap_set_mac(tapname, mac) < 0)
-        ns_log(NS_LOG_WARN, "%s: %s = %s: not a usable MAC address; keeping a random one",
-               vif->name, path, macstr ? macstr : "(missing)");
-    free(macstr);
-    if (tap_set_gso_max_size(tapname, FRONT_GSO_MAX_SIZE) < 0 || tap_set_up(tapname, true) < 0)
-        ns_log(NS_LOG_WARN, "%s: cannot configure %s: %s", vif->name, tapname, strerror(errno));
     vif->stats = ns_stats_create("front", vif->name, vif->be_domid, devid);
     if (!vif->stats) {
         ns_log(NS_LOG_ERR, "%s: cannot create its stats file in %s: %s", vif->name,

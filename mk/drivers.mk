@@ -1,6 +1,6 @@
 # The two drivers.  They link Debian's Xen libraries; on a machine without
 # Xen the simulator is put in front of them at launch (netstage sim exec).
-COMMON_DP_OBJS := $(addprefix $(BUILD)/common/,log.o xs_util.o busy_poll.o dp_loop.o stats.o daemon.o fatal.o \
+COMMON_DP_OBJS := $(addprefix $(BUILD)/common/,log.o xs_util.o busy_poll.o dp_loop.o stats.o daemon.o fatal.o pktio.o \
                   tap_ctl.o) \
                   $(COMMON_NET_OBJS)
 
