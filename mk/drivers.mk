@@ -32,3 +32,10 @@ $(BUILD)/fuzz/fuzz_staging_list: tests/fuzz/fuzz_staging_list.c backend/staging_
 
 FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_staging_list
 fuzz: $(BUILD)/fuzz/fuzz_staging_list
+
+# The benchmark's physical limit: a plain shared-memory ring (make bench).
+$(BUILD)/bin/netstage-rawring: $(BUILD)/tools/bench/rawring.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+PROGRAMS += $(BUILD)/bin/netstage-rawring
