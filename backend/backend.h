@@ -40,6 +40,7 @@ struct back_opts {
     unsigned domid;           /* our own domain (where backend/vif lives) */
     bool bench;               /* no TAPs: guest TX goes to a sink ... */
     unsigned bench_rx_len;    /* ... and guest RX frames of this size are generated (0: none) */
+    bool bench_echo;          /* ... or every guest TX frame comes back as guest RX */
 };
 
 /* The staging slots of one direction of a queue, mapped for the connection. */

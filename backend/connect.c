@@ -146,6 +146,11 @@ static int queue_setup(struct back_queue *q, const char *dir, char *why, size_t 
     q->dp.xce = q->xce;
     q->io.fd = vif->tap.fd[q->index];
     q->io.gen_len = vif->be->opts.bench_rx_len;
+    q->io.echo = vif->be->opts.bench_echo;
+    if (q->io.echo && ns_pktio_echo_init(&q->io) < 0) {
+        snprintf(why, whylen, "queue %u: out of memory", q->index);
+        return -1;
+    }
     q->dp.tap_fd = q->io.fd;
     q->dp.stats = q->stats;
     vif->stats->info[q->index] = (struct ns_queue_info){
@@ -174,6 +179,7 @@ static void queue_release(struct back_queue *q)
             xengnttab_unmap(q->xgt, q->rx, 1);
         xengnttab_close(q->xgt);
     }
+    ns_pktio_release(&q->io);
     free(q->arena);
 }
 

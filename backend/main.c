@@ -38,6 +38,8 @@ static void usage(FILE *out)
           "                        dropped once gathered, guest RX is generated\n"
           "  --bench-rx-size N     with --bench: generate N-byte frames for the guest\n"
           "                        (14..9018; default 0, none)\n"
+          "  --bench-echo          with --bench: send every guest TX frame back to the guest\n"
+          "                        (the request/response benchmark)\n"
           "  --verbose             log every handshake step\n"
           "  --help                this text\n"
           "\n"
@@ -58,6 +60,7 @@ static int parse_options(int argc, char **argv, struct back_opts *o, bool *verbo
         { "domid", required_argument, NULL, 'd' },
         { "bench", no_argument, NULL, 'B' },
         { "bench-rx-size", required_argument, NULL, 'R' },
+        { "bench-echo", no_argument, NULL, 'E' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -110,6 +113,9 @@ static int parse_options(int argc, char **argv, struct back_opts *o, bool *verbo
         case 'B':
             o->bench = true;
             break;
+        case 'E':
+            o->bench_echo = true;
+            break;
         case 'R':
             if (ns_daemon_parse_uint(PROG, "bench-rx-size", optarg, 14, NS_PKTIO_GEN_MAX,
                                      &o->bench_rx_len) < 0)
@@ -126,8 +132,12 @@ static int parse_options(int argc, char **argv, struct back_opts *o, bool *verbo
             return -1;
         }
     }
-    if (o->bench_rx_len && !o->bench) {
-        fprintf(stderr, PROG ": --bench-rx-size needs --bench\n");
+    if ((o->bench_rx_len || o->bench_echo) && !o->bench) {
+        fprintf(stderr, PROG ": --bench-rx-size and --bench-echo need --bench\n");
+        return -1;
+    }
+    if (o->bench_rx_len && o->bench_echo) {
+        fprintf(stderr, PROG ": --bench-rx-size and --bench-echo exclude each other\n");
         return -1;
     }
     if (optind != argc) {

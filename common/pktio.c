@@ -1,5 +1,6 @@
 /* Frames from/to the TAP, or the benchmark's generator and sink (see pktio.h). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -14,6 +15,37 @@ static const uint8_t gen_header[14] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
                                         0x02, 0x4e, 0x53, 0x00, 0x00, 0x01, 0x88, 0xb5 };
 static uint8_t gen_frame[NS_PKTIO_GEN_MAX];
 
+int ns_pktio_echo_init(struct ns_pktio *io)
+{
+    io->echo_buf = calloc(NS_PKTIO_ECHO_SLOTS, NS_PKTIO_ECHO_MAX);
+    return io->echo_buf ? 0 : -1;
+}
+
+void ns_pktio_release(struct ns_pktio *io)
+{
+    free(io->echo_buf);
+    io->echo_buf = NULL;
+}
+
+/* Echo: the oldest frame the sink took, if any. */
+static int echo_read(struct ns_pktio *io, struct virtio_net_hdr *vh, uint8_t *buf, size_t cap,
+                     size_t *len)
+{
+    uint32_t n;
+
+    if (io->echo_count == 0)
+        return 0;
+    n = io->echo_len[io->echo_head];
+    if (n > cap)
+        n = (uint32_t)cap;
+    memset(vh, 0, sizeof(*vh));
+    memcpy(buf, io->echo_buf[io->echo_head], n);
+    io->echo_head = (io->echo_head + 1) % NS_PKTIO_ECHO_SLOTS;
+    io->echo_count--;
+    *len = n;
+    return 1;
+}
+
 int ns_pktio_read(struct ns_pktio *io, struct virtio_net_hdr *vh, uint8_t *buf, size_t cap,
                   size_t *len)
 {
@@ -21,8 +53,11 @@ int ns_pktio_read(struct ns_pktio *io, struct virtio_net_hdr *vh, uint8_t *buf, 
     ssize_t n;
 
     if (io->fd < 0) {
-        if (io->gen_len == 0 || io->gen_len > cap)
+        if (io->echo)
+            return echo_read(io, vh, buf, cap, len);
+        if (io->gen_len == 0 || io->gen_len > cap || (io->ping_pong && io->sent != io->returned))
             return 0;
+        io->sent++;
         if (gen_frame[12] == 0)
             memcpy(gen_frame, gen_header, sizeof(gen_header));
         memset(vh, 0, sizeof(*vh));
@@ -48,7 +83,17 @@ int ns_pktio_write(struct ns_pktio *io, const struct virtio_net_hdr *vh, const u
 {
     struct iovec iov[2] = { { (void *)vh, sizeof(*vh) }, { (void *)buf, len } };
 
-    if (io->fd < 0)
-        return 0; /* the sink: the frame was gathered, now it is dropped */
+    if (io->fd < 0) {
+        /* The sink: the frame was gathered; now it is dropped, or echoed. */
+        io->returned++;
+        if (io->echo && io->echo_count < NS_PKTIO_ECHO_SLOTS && len <= NS_PKTIO_ECHO_MAX) {
+            unsigned tail = (io->echo_head + io->echo_count) % NS_PKTIO_ECHO_SLOTS;
+
+            memcpy(io->echo_buf[tail], buf, len);
+            io->echo_len[tail] = (uint32_t)len;
+            io->echo_count++;
+        }
+        return 0;
+    }
     return writev(io->fd, iov, 2) < 0 ? -1 : 0;
 }

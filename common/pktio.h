@@ -8,16 +8,36 @@
 #define NETSTAGE_COMMON_PKTIO_H
 
 #include <linux/virtio_net.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Largest frame the generator makes. */
+#define NS_PKTIO_GEN_MAX 9018u
+/* Frames the echo holds between the sink and the source. */
+#define NS_PKTIO_ECHO_SLOTS 4u
+#define NS_PKTIO_ECHO_MAX 2048u
 
 struct ns_pktio {
     int fd;              /* the TAP queue; -1: generator and sink */
     uint32_t gen_len;    /* generator: frame length, 0 = generate nothing */
+    /*
+     * Request/response (latency) benchmark, both on one queue's thread:
+     * ping_pong: the generator makes the next frame only once the previous
+     *            one has come back through the sink (one in flight);
+     * echo:      frames written to the sink come back out of the source.
+     */
+    bool ping_pong;
+    bool echo;
+    uint64_t sent, returned;
+    unsigned echo_head, echo_count;
+    uint32_t echo_len[NS_PKTIO_ECHO_SLOTS];
+    uint8_t (*echo_buf)[NS_PKTIO_ECHO_MAX];   /* NS_PKTIO_ECHO_SLOTS frames, allocated */
 };
 
-/* Largest frame the generator makes. */
-#define NS_PKTIO_GEN_MAX 9018u
+/* Set up the echo's frames (echo mode); 0 or -1. */
+int ns_pktio_echo_init(struct ns_pktio *io);
+void ns_pktio_release(struct ns_pktio *io);
 
 /*
  * Read one frame into buf (cap bytes) and its header into *vh.  1 and the

@@ -95,6 +95,7 @@ static int queue_setup(struct front_queue *q, unsigned slot_len)
     q->dp.xce = q->xce;
     q->io.fd = vif->tap.fd[q->index];
     q->io.gen_len = vif->fe->opts.bench_tx_len;
+    q->io.ping_pong = vif->fe->opts.bench_rr;
     q->dp.tap_fd = q->io.fd;
     q->dp.stats = q->stats;
     vif->stats->info[q->index] = (struct ns_queue_info){

@@ -42,6 +42,7 @@ struct front_opts {
     unsigned domid;                    /* our own domain */
     bool bench;                        /* no TAPs: guest RX goes to a sink ... */
     unsigned bench_tx_len;             /* ... and guest TX frames of this size are generated */
+    bool bench_rr;                     /* ... one at a time, each after the last came back */
 };
 
 /* Granted memory of one kind: count pages shared in one call. */

@@ -37,6 +37,8 @@ static void usage(FILE *out)
           "                         dropped once assembled, guest TX is generated\n"
           "  --bench-tx-size N      with --bench: transmit N-byte frames as fast as the\n"
           "                         ring allows (14..9018; default 0, none)\n"
+          "  --bench-rr             with --bench-tx-size: one frame in flight, the next\n"
+          "                         sent when it comes back (with netstage-back --bench-echo)\n"
           "  --verbose              log every handshake step\n"
           "  --help                 this text\n"
           "\n"
@@ -64,6 +66,7 @@ static int parse_options(int argc, char **argv, struct front_opts *o, bool *verb
         { "domid", required_argument, NULL, 'd' },
         { "bench", no_argument, NULL, 'B' },
         { "bench-tx-size", required_argument, NULL, 'T' },
+        { "bench-rr", no_argument, NULL, 'P' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -111,6 +114,9 @@ static int parse_options(int argc, char **argv, struct front_opts *o, bool *verb
         case 'B':
             o->bench = true;
             break;
+        case 'P':
+            o->bench_rr = true;
+            break;
         case 'T':
             if (ns_daemon_parse_uint(PROG, "bench-tx-size", optarg, 14, NS_PKTIO_GEN_MAX,
                                      &o->bench_tx_len) < 0)
@@ -129,6 +135,10 @@ static int parse_options(int argc, char **argv, struct front_opts *o, bool *verb
     }
     if (o->bench_tx_len && !o->bench) {
         fprintf(stderr, PROG ": --bench-tx-size needs --bench\n");
+        return -1;
+    }
+    if (o->bench_rr && !o->bench_tx_len) {
+        fprintf(stderr, PROG ": --bench-rr needs --bench-tx-size\n");
         return -1;
     }
     if (optind != argc) {

@@ -5,6 +5,10 @@
 # Modes: grant copy (plain netif), grant map (plain netif, TX), staging;
 # and, in the same run, netstage-rawring: the same packets through a plain
 # shared-memory ring between two processes, the machine's limit.
+# Latency: "rr" rows keep one 64-byte frame in flight (the frontend sends
+# the next when the backend has echoed the last back): the Mpps column is
+# then millions of transactions per second; "rr0" is the same with
+# busy-polling off on both ends (every transaction waits for two events).
 # Runs are interleaved (every configuration once per round) and repeated;
 # the table gives medians, and ratios are medians of per-round ratios.
 #
@@ -36,6 +40,7 @@ configs() {
         echo "rx copy $s $q"; echo "rx staging $s $q"
         [ "$q" = 1 ] && echo "raw raw $s 1"
     done; done
+    echo "rr copy 64 1"; echo "rr staging 64 1"; echo "rr0 copy 64 1"; echo "rr0 staging 64 1"
 }
 
 # Sum of a counter over a role's queues, from `netstage stat --json`.
@@ -58,7 +63,12 @@ measure() {
     fi
     [ "$mode" = staging ] || back+=(--no-staging)
     [ "$mode" = map ] && back+=(--remainder map)
-    if [ "$dir" = tx ]; then front+=(--bench-tx-size "$size"); else back+=(--bench-rx-size "$size"); fi
+    case "$dir" in
+    tx) front+=(--bench-tx-size "$size") ;;
+    rx) back+=(--bench-rx-size "$size") ;;
+    rr*) back+=(--bench-echo); front+=(--bench-tx-size "$size" --bench-rr) ;;
+    esac
+    if [ "$dir" = rr0 ]; then back+=(--busy-poll-us 0); front+=(--busy-poll-us 0); fi
     simnet_back "${back[@]}"
     simnet_front g1 "${front[@]}"
     simnet_wait_connected g1 >/dev/null || { echo "0 0 0"; simnet_stop >/dev/null || true; return; }
@@ -67,6 +77,7 @@ measure() {
     sleep "$SECS"
     c1=$(counters); t1=$(date +%s.%N)
     simnet_stop >/dev/null || true
+    # Packets that made it through: the backend's sink for TX, the frontend's otherwise.
     if [ "$dir" = tx ]; then pk=$(( $(get "$c1" "back tx_packets") - $(get "$c0" "back tx_packets") ))
     else pk=$(( $(get "$c1" "front rx_packets") - $(get "$c0" "front rx_packets") )); fi
     n=$(( $(get "$c1" "back notify_sent") + $(get "$c1" "front notify_sent") -
@@ -117,7 +128,7 @@ END {
             split(order[i], f, " ")
             printf "%-4s %-8s %5s %2s %9.3f %9s %9s %11s %10s\n", f[1], f[2], f[3], f[4], M[order[i]],
                 (f[1] == "raw" ? "-" : sprintf("%.2f", RC[order[i]])),
-                sprintf("%.3f", RR[order[i]]),
+                (f[1] ~ /^rr/ ? "-" : sprintf("%.3f", RR[order[i]])),
                 (f[1] == "raw" ? "-" : sprintf("%.4f", N[order[i]])),
                 (f[1] == "raw" ? "-" : sprintf("%.4f", O[order[i]]))
         }
