@@ -90,14 +90,21 @@ void tx_parse(const union netif_tx_sring_entry *ring, uint32_t cons, uint32_t pr
     bool more;
     unsigned k;
 
-    memset(pkt, 0, sizeof(*pkt));
+    /* Only the scalars: the arrays (1.3 KiB) are written as they fill, and
+     * zeroing them was half of a staged packet's cost. */
     pkt->verdict = TX_OK;
+    pkt->why = NULL;
+    pkt->nr_slots = pkt->nr_frags = 0;
+    pkt->total = pkt->head = 0;
+    pkt->mcast_only = false;
+    memset(&pkt->meta, 0, sizeof(pkt->meta));
     if (avail == 0) {
         fail(pkt, TX_FATAL, "no request to parse");
         return;
     }
     copy_slot(ring, cons, &req);
     pkt->slot_id[0] = req.id;
+    pkt->slot_is_extra[0] = false;
     pkt->nr_slots = 1;
     pkt->frag[0] = (struct tx_frag){ .gref = req.gref, .offset = req.offset, .flags = req.flags };
     pkt->nr_frags = 1;
@@ -133,6 +140,7 @@ void tx_parse(const union netif_tx_sring_entry *ring, uint32_t cons, uint32_t pr
             return;
         }
         pkt->slot_id[pkt->nr_slots] = req.id;
+        pkt->slot_is_extra[pkt->nr_slots] = false;
         pkt->nr_slots++;
         pkt->frag[pkt->nr_frags++] = (struct tx_frag){
             .gref = req.gref, .offset = req.offset, .flags = req.flags, .len = req.size

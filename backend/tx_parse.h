@@ -41,6 +41,7 @@ enum tx_verdict {
     TX_FATAL,               /* tier b: disable the vif */
 };
 
+/* The arrays are defined up to nr_slots and nr_frags only. */
 struct tx_packet {
     enum tx_verdict verdict;
     const char *why;            /* reason for DROP/FATAL (static text) */

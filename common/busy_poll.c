@@ -57,9 +57,8 @@ void ns_busy_poll_woke(struct ns_busy_poll *bp)
 {
     if (bp->max_ns == 0)
         return;
-    if (ns_now_ns() - bp->slept_at_ns < QUICK_WAKEUP_NS) {
-        bp->window_ns = bp->window_ns ? bp->window_ns * 2 : MIN_WINDOW_NS;
-        if (bp->window_ns > bp->max_ns)
-            bp->window_ns = bp->max_ns;
-    }
+    /* Reopen fully: growing step by step while each failed spin halves
+     * the window can leave it stuck near zero under steady traffic. */
+    if (ns_now_ns() - bp->slept_at_ns < QUICK_WAKEUP_NS)
+        bp->window_ns = bp->max_ns;
 }

@@ -4,9 +4,9 @@
  * our speed, every batch ends in a notification and a wakeup unless we wait
  * a little for the next one).
  *
- * The window grows while spinning finds work or wakeups come quickly after
- * we slept, and shrinks each time a spin finds nothing, down to zero, so an
- * idle host does not burn a CPU.
+ * The window reopens to its ceiling when spinning finds work or a wakeup
+ * comes soon after we went to sleep, and halves each time a spin finds
+ * nothing, down to zero, so an idle host does not burn a CPU.
  */
 #ifndef NETSTAGE_COMMON_BUSY_POLL_H
 #define NETSTAGE_COMMON_BUSY_POLL_H
