@@ -1,6 +1,7 @@
 /*
- * A frontend queue's thread (common/dp_loop.c runs it) and the way its
- * datapath asks the main thread to drop the connection.
+ * What a frontend queue's thread (common/dp_loop.c) calls: one TX and one RX
+ * batch, whether the shared indices show work, re-arming the event
+ * indices, and whether the vif is being taken down (common/fatal.h).
  */
 
 #include "frontend/frontend.h"
