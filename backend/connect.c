@@ -37,7 +37,6 @@ static void set_rx_offloads(struct back_vif *vif)
     bool csum = !xsu_read_feature(xs, XBT_NULL, d, "feature-no-csum-offload") &&
                 xsu_read_feature(xs, XBT_NULL, d, "feature-ipv6-csum-offload");
     unsigned flags = 0;
-    unsigned i;
 
     vif->fe_sg = xsu_read_feature(xs, XBT_NULL, d, "feature-sg");
     if (csum) {
@@ -47,9 +46,9 @@ static void set_rx_offloads(struct back_vif *vif)
         if (vif->fe_sg && xsu_read_feature(xs, XBT_NULL, d, "feature-gso-tcpv6"))
             flags |= TUN_F_TSO6;
     }
-    for (i = 0; i < vif->tap.nr_queues; i++)
-        if (ioctl(vif->tap.fd[i], TUNSETOFFLOAD, flags) < 0)
-            ns_log(NS_LOG_WARN, "%s: TUNSETOFFLOAD %#x: %s", vif->name, flags, strerror(errno));
+    /* Offloads belong to the device, not to a queue; no TAP in benchmark mode. */
+    if (vif->tap.fd[0] >= 0 && ioctl(vif->tap.fd[0], TUNSETOFFLOAD, flags) < 0)
+        ns_log(NS_LOG_WARN, "%s: TUNSETOFFLOAD %#x: %s", vif->name, flags, strerror(errno));
 }
 
 /* One direction's staging keys: both or neither (rule 4.1.1). */
