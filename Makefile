@@ -49,6 +49,8 @@ include mk/drivers.mk
 include mk/sim_hostile.mk
 include mk/drivers_tests.mk
 include mk/e2e.mk
+include mk/install.mk
+include mk/xen.mk
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
