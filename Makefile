@@ -32,6 +32,7 @@ ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS) -pthread
 
 XEN_LIBS   = $(shell $(PKG) --libs xengnttab xenevtchn xenstore xencontrol 2>/dev/null)
 XS_LIBS    = $(shell $(PKG) --libs xenstore 2>/dev/null)
+XLU_LIBS   = $(shell $(PKG) --libs xlutil 2>/dev/null)
 CMOCKA     = $(shell $(PKG) --libs cmocka 2>/dev/null)
 
 # Every makefile fragment adds its programs to these lists.

@@ -43,6 +43,16 @@ struct back_opts {
     bool bench_echo;          /* ... or every guest TX frame comes back as guest RX */
 };
 
+/* What the toolstack may set per vif (vif_opts.c); the daemon's options are the defaults. */
+struct back_vif_opts {
+    bool staging;
+    unsigned slot_len_max;
+    unsigned max_queues;      /* at most the daemon's: its TAPs have that many queues */
+};
+#define BACK_KEY_STAGING      "netstage-staging"
+#define BACK_KEY_SLOT_LEN_MAX "netstage-slot-len-max"
+#define BACK_KEY_QUEUES       "netstage-queues"
+
 /* The staging slots of one direction of a queue, mapped for the connection. */
 struct back_slots {
     uint16_t len;                         /* L; 0 = direction not staged */
@@ -117,6 +127,8 @@ struct back_vif {
     char name[16];
     char fe_token[112];
     enum back_phase phase;
+    struct back_vif_opts opts;       /* as last advertised */
+    struct ns_ratelimit opts_rl;     /* bad netstage-* keys are logged at this rate */
     bool seen;                       /* still present in the last scan */
     struct tap_dev tap;
     unsigned nr_queues;
@@ -131,6 +143,10 @@ struct back_vif {
 void back_scan(struct back *be);
 void back_handle_fatal(struct back *be);
 void back_shutdown(struct back *be);
+
+/* vif_opts.c: the daemon's defaults overridden by the vif's netstage-* keys. */
+void back_vif_opts_read(struct back_vif *vif, struct back_vif_opts *out);
+bool back_vif_opts_equal(const struct back_vif_opts *a, const struct back_vif_opts *b);
 
 /* connect.c: read the frontend's keys and set up the queues; 0 or -1 with reason. */
 int back_connect(struct back_vif *vif, char *why, size_t whylen);

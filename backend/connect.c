@@ -70,9 +70,9 @@ static int setup_direction(struct back_queue *q, const char *dir, bool rx, char 
                  len_key);
         return -1;
     }
-    if (!XEN_NETIF_STAGING_LEN_VALID(len) || len > vif->be->opts.slot_len_max) {
+    if (!XEN_NETIF_STAGING_LEN_VALID(len) || len > vif->opts.slot_len_max) {
         snprintf(why, whylen, "%s/%s = %lu: not a power of two in 64..%u", dir, len_key, len,
-                 vif->be->opts.slot_len_max);
+                 vif->opts.slot_len_max);
         return -1;
     }
     return back_slots_setup(q, s, (uint32_t)ref, (unsigned)len, rx, why, whylen);
@@ -121,7 +121,7 @@ static int queue_setup(struct back_queue *q, const char *dir, char *why, size_t 
                  dir, tx_ref, rx_ref);
         return -1;
     }
-    if (vif->be->opts.staging) {
+    if (vif->opts.staging) {
         if (setup_direction(q, dir, false, why, whylen) < 0 ||
             setup_direction(q, dir, true, why, whylen) < 0)
             return -1;
@@ -189,10 +189,10 @@ int back_connect(struct back_vif *vif, char *why, size_t whylen)
     int rc;
 
     rc = xsu_read_ulong(vif->be->xs, XBT_NULL, vif->fe_dir, "multi-queue-num-queues", 1,
-                        vif->be->opts.max_queues, &nr);
+                        vif->opts.max_queues, &nr);
     if (rc == -EINVAL) {
         snprintf(why, whylen, "%s/multi-queue-num-queues is not a number in 1..%u",
-                 vif->fe_dir, vif->be->opts.max_queues);
+                 vif->fe_dir, vif->opts.max_queues);
         return -1;
     }
     if (xsu_read_ulong(vif->be->xs, XBT_NULL, vif->fe_dir, "request-rx-copy", 0, 1, &rx_copy) < 0 ||

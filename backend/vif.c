@@ -20,7 +20,7 @@ static const uint8_t bridge_port_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff }
 static int features_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
 {
     const struct back_vif *vif = arg;
-    const struct back_opts *o = &vif->be->opts;
+    const struct back_vif_opts *o = &vif->opts;
     const char *d = vif->be_dir;
     int bad = 0;
 
@@ -81,6 +81,7 @@ static void vif_fail(struct back_vif *vif, const char *reason)
 
 static int enter_initwait(struct back_vif *vif)
 {
+    back_vif_opts_read(vif, &vif->opts);
     if (write_features(vif) < 0) {
         ns_log(NS_LOG_ERR, "%s: cannot write the feature keys to %s: %s", vif->name,
                vif->be_dir, strerror(errno));
@@ -91,6 +92,23 @@ static int enter_initwait(struct back_vif *vif)
     ns_stats_set_state(vif->stats, "initwait");
     vif->phase = BACK_INITWAIT;
     return 0;
+}
+
+/* Settings changed before the frontend connected: advertise them instead. */
+static void refresh_opts(struct back_vif *vif)
+{
+    struct back_vif_opts now;
+
+    back_vif_opts_read(vif, &now);
+    if (back_vif_opts_equal(&now, &vif->opts))
+        return;
+    vif->opts = now;
+    if (write_features(vif) < 0)
+        ns_log(NS_LOG_ERR, "%s: cannot rewrite the feature keys: %s", vif->name, strerror(errno));
+    else
+        ns_log(NS_LOG_INFO, "%s: settings from the toolstack: staging %s, slot length up to %u, "
+               "%u queue(s)", vif->name, now.staging ? "on" : "off", now.slot_len_max,
+               now.max_queues);
 }
 
 static bool hotplug_connected(struct back_vif *vif)
@@ -114,8 +132,10 @@ static void vif_step(struct back_vif *vif)
 
     switch (vif->phase) {
     case BACK_INITWAIT:
-        if (!fe_wants_connect)
+        if (!fe_wants_connect) {
+            refresh_opts(vif);
             return;
+        }
         if (back_connect(vif, why, sizeof(why)) < 0) {
             vif_fail(vif, why);
             return;

@@ -33,6 +33,9 @@ stop_back() {
     BACK_PID=""
 }
 
+# Grant mappings netstage-back holds (each is a /dev/xen/gntdev mapping).
+gntdev_maps() { grep -c gntdev "/proc/$BACK_PID/maps" || true; }
+
 back_alive() { [ -n "$BACK_PID" ] && kill -0 "$BACK_PID" 2>/dev/null; }
 
 # guest NAME FRONT IP [VIF_EXTRA]: create a PV guest from a config made

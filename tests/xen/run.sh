@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../../tools/xen/lab.sh"
 need_root
 BUILD=${BUILD:-build/release}
-EXPECTED="1 2 3 5"
+EXPECTED="1 2 3 4 5"
 LOG="$XEN_LAB/serial.log"
 t0=$(now)
 

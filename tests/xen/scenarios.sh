@@ -60,9 +60,40 @@ after_linux_back() {
     start_back
 }
 
+# 4. A guest from an xl config whose netstage_vif settings reach the
+# backend through `netstage config apply` before the frontend starts.
+xl_config_settings() {
+    local cfg=/etc/netstage-xen/s4.cfg d json
+    GUEST_NAME=s4
+    rm -f "$CON/guest-s4.log"
+    sed 's/queues=1/queus=1/' "$cfg" >/tmp/typo.cfg
+    if netstage config check /tmp/typo.cfg 2>/tmp/typo.err ||
+       ! grep -q "typo.cfg:11: netstage_vif\[0\]: unknown option 'queus'" /tmp/typo.err; then
+        cat /tmp/typo.err; WHY="a misspelt option was not reported with file and line"; return 1
+    fi
+    timeout 300 xl create -p "$cfg" || { WHY="xl create -p failed"; return 1; }
+    netstage config apply "$cfg" || { WHY="netstage config apply failed"; return 1; }
+    d=$(xl domid s4)
+    wait_for 10 bash -c "[ \"\$(xenstore-read /local/domain/0/backend/vif/$d/0/staging-slot-len-max)\" = 128 ]" ||
+        { WHY="backend did not advertise the configured slot length"; return 1; }
+    xl unpause s4
+    GUEST_ID=$d
+    traffic s4 10.78.0.14 || return 1
+    show_keys "$d"
+    ip link show master xenbr0 | grep -q "vif$d.0" || { WHY="vif$d.0 is not on xenbr0"; return 1; }
+    [ "$(xenstore-read "/local/domain/$d/device/vif/0/queue-0/tx-data-len" 2>/dev/null ||
+         xenstore-read "/local/domain/$d/device/vif/0/tx-data-len")" = 128 ] ||
+        { WHY="frontend did not use 128-byte slots"; return 1; }
+    json=$(netstage stat --json "vif$d.0")
+    netstage stat "vif$d.0"
+    [ "$(grep -o '"tx_slot_len"' <<<"$json" | wc -l)" = 1 ] || { WHY="not one queue"; return 1; }
+    [ "$(counter "$json" tx_staged)" -gt 0 ] || { WHY="nothing staged"; return 1; }
+}
+
 # 5. Guests destroyed mid-transfer; vifs detached and attached live.
 destroy_and_hotplug() {
-    local d xfer n
+    local d xfer n maps
+    maps=$(gntdev_maps)
     GUEST_NAME=s5a
     guest s5a netstage 10.78.0.15 || { WHY="xl create failed"; return 1; }
     wait_for 90 guest_reachable 10.78.0.15 || { WHY="s5a unreachable"; return 1; }
@@ -81,6 +112,8 @@ destroy_and_hotplug() {
     wait_for 30 bash -c "! ip link show vif$d.0 >/dev/null 2>&1" ||
         { WHY="vif$d.0 remains after the guest died"; return 1; }
     back_alive || { WHY="netstage-back died with the guest"; return 1; }
+    [ "$(gntdev_maps)" = "$maps" ] ||
+        { WHY="netstage-back holds $(gntdev_maps) grant mappings, $maps before the guest"; return 1; }
 
     GUEST_NAME=s5b
     guest s5b netstage 10.78.0.15 || { WHY="xl create of the next guest failed"; return 1; }
@@ -106,6 +139,7 @@ scenario 1 netstage-both-ends both_netstage
 scenario 2 netstage-back-linux-netfront back_with_linux_front
 scenario 3 linux-netback-netstage-front linux_back_with_front
 after_linux_back
+scenario 4 xl-config-settings xl_config_settings
 scenario 5 destroy-detach-attach destroy_and_hotplug
 stop_back
 echo "@@XT summary failed=$failed"

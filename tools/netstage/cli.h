@@ -30,5 +30,6 @@ int sim_write_domain_tree(struct xs_handle *xs, uint32_t domid, const char *name
 
 int cmd_sim(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 
 #endif

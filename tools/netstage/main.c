@@ -1,4 +1,4 @@
-/* netstage: the command-line tool (simulated hosts, daemon counters). */
+/* netstage: the command-line tool (simulated hosts, daemon counters, vif settings). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +23,7 @@ static void usage(FILE *out)
           "commands:\n"
           "  sim     run a simulated Xen host on this machine (see `netstage sim --help`)\n"
           "  stat    show the counters of running daemons (see `netstage stat --help`)\n"
+          "  config  per-vif settings from an xl domain config (see `netstage config --help`)\n"
           "  help    this text\n",
           out);
 }
@@ -37,6 +38,8 @@ int main(int argc, char **argv)
         return cmd_sim(argc - 1, argv + 1);
     if (!strcmp(argv[1], "stat"))
         return cmd_stat(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "config"))
+        return cmd_config(argc - 1, argv + 1);
     if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(stdout);
         return 0;

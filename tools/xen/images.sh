@@ -71,7 +71,7 @@ make -s --no-print-directory -C "$TOP" install BUILD="$BUILD" DESTDIR="$R" PREFI
 # The test scripts: /init, the scenarios and the guest configurations.
 install -m 0755 "$TOP/tests/xen/dom0-init.sh" "$R/init"
 mkdir -p "$R/etc/netstage-xen"
-cp "$TOP"/tests/xen/scenarios.sh "$TOP"/tests/xen/lib.sh "$R/etc/netstage-xen/"
+cp "$TOP"/tests/xen/scenarios.sh "$TOP"/tests/xen/lib.sh "$TOP"/tests/xen/*.cfg "$R/etc/netstage-xen/"
 mkdir -p "$R/boot" "$R/var/log/xen/console" "$R/var/lib/xen"
 cp "$XEN_LAB/boot/vmlinux.gz" "$R/boot/"
 echo dom0 >"$R/etc/hostname"
