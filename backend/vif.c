@@ -124,6 +124,15 @@ static bool hotplug_connected(struct back_vif *vif)
     return ok;
 }
 
+/* The toolstack's "online" key; a directory without one (made by hand) is online. */
+static bool vif_online(struct back_vif *vif)
+{
+    unsigned long online;
+
+    return xsu_read_ulong(vif->be->xs, XBT_NULL, vif->be_dir, "online", 0, 1, &online) < 0 ||
+           online == 1;
+}
+
 static void vif_step(struct back_vif *vif)
 {
     int fe = xsu_read_state(vif->be->xs, vif->fe_dir);
@@ -184,7 +193,10 @@ static void vif_step(struct back_vif *vif)
         ns_stats_set_state(vif->stats, "closed");
         vif->phase = BACK_CLOSED;
     }
-    if (vif->phase == BACK_CLOSED && (fe == NS_XB_INITIALISING || fe == NS_XB_INITWAIT))
+    /* online = 0: the toolstack is removing the vif (xl network-detach) and
+     * waits for Closed; only an online vif goes back to InitWait. */
+    if (vif->phase == BACK_CLOSED && (fe == NS_XB_INITIALISING || fe == NS_XB_INITWAIT) &&
+        vif_online(vif))
         enter_initwait(vif);
 }
 

@@ -1,0 +1,96 @@
+#!/bin/bash
+# The xenstore scripts of tools/xenstore, on a simulated host:
+#   create_show_remove  a guest without vifs gets one from netstage-vif-create
+#                       (libxl's layout and permissions); both daemons connect
+#                       and pass traffic; netstage-vif-show shows both ends
+#                       and the staging keys; netstage-vif-remove closes it
+#                       and the backend releases the vif
+#   refuses             a second create of the same vif, a missing domain and
+#                       bad arguments are refused
+set -u
+BUILD=${BUILD:-build/release}
+. tests/e2e/lib.sh
+
+XS_TOOLS=$PWD/tools/xenstore
+as_dom0() { simnet_sim exec Domain-0 -- "$@"; }
+
+host_with_bare_guest() {
+    simnet_up || { e2e_fail "the simulated host did not start"; return 1; }
+    simnet_guest g1 --vifs 0 || { e2e_fail "guest g1 not created"; return 1; }
+    DOMID=$(simnet_sim list | awk '$1 == "g1" { print $2 }')
+}
+
+create_show_remove() {
+    local out i
+    host_with_bare_guest || return 1
+    simnet_back
+    simnet_front g1
+    as_dom0 "$XS_TOOLS/netstage-vif-create" "$DOMID" 0 --mac 00:16:3e:4e:53:07 --bridge br0 \
+        >/dev/null || { e2e_fail "create failed"; return 1; }
+    [ "$(simnet_xs read "/local/domain/$DOMID/device/vif/0/mac")" = 00:16:3e:4e:53:07 ] ||
+        e2e_fail "frontend mac not written"
+    simnet_xs ls -p "/local/domain/$DOMID/device/vif/0" | grep -q "n$DOMID,r0" ||
+        e2e_fail "frontend directory is not the guest's, readable by dom0"
+    simnet_xs ls -p "/local/domain/0/backend/vif/$DOMID/0" | grep -q "n0,r$DOMID" ||
+        e2e_fail "backend directory is not dom0's, readable by the guest"
+    simnet_wait_connected g1 || { e2e_fail "vif did not connect"; return 1; }
+    simnet_addr g1 2 || { e2e_fail "cannot configure g1's eth0"; return 1; }
+    simnet_ping g1 10.77.0.1 || e2e_fail "ping g1 -> dom0"
+    simnet_transfer d0 g1 10.77.0.2 $((1024 * 1024)) || e2e_fail "transfer dom0 -> g1"
+
+    out=$(as_dom0 "$XS_TOOLS/netstage-vif-show" "$DOMID" 0)
+    sed 's/^/    | /' <<<"$out"
+    grep -q "frontend /local/domain/$DOMID/device/vif/0: 4 Connected" <<<"$out" ||
+        e2e_fail "show: frontend not Connected"
+    grep -q "backend  /local/domain/0/backend/vif/$DOMID/0: 4 Connected, hotplug connected" <<<"$out" ||
+        e2e_fail "show: backend not Connected"
+    grep -Eq "^  queue-0 .* 256 B, list [0-9]+ +256 B, list [0-9]+" <<<"$out" ||
+        e2e_fail "show: queue-0 staging lists missing"
+    grep -Eq "^  staging slots +1 +slot length up to 4096" <<<"$out" || e2e_fail "show: staging offer missing"
+
+    REMOVE_ERR=$(as_dom0 "$XS_TOOLS/netstage-vif-remove" "$DOMID" 0 2>&1 >/dev/null) ||
+        e2e_fail "remove failed: $REMOVE_ERR"
+    for i in $(seq 1 50); do
+        ip -n "$(simnet_ns d0)" link show "vif$DOMID.0" >/dev/null 2>&1 || break
+        sleep 0.1
+    done
+    ip -n "$(simnet_ns d0)" link show "vif$DOMID.0" >/dev/null 2>&1 && e2e_fail "vif$DOMID.0 remains"
+    simnet_xs read "/local/domain/0/backend/vif/$DOMID/0/state" >/dev/null 2>&1 &&
+        e2e_fail "backend directory remains"
+    for i in $(seq 1 50); do
+        grep -q "vif$DOMID.0: removed" "$SIMNET_LOGS/back.log" && break
+        sleep 0.1
+    done
+    grep -q "vif$DOMID.0: removed" "$SIMNET_LOGS/back.log" || e2e_fail "backend did not release the vif"
+    grep -q "did not close" <<<"$REMOVE_ERR" && e2e_fail "the backend did not reach Closed for the toolstack"
+    [ "$E2E_CASE_FAILED" = 0 ]
+}
+
+refused() { # refused PATTERN COMMAND...
+    local pattern=$1 err
+    shift
+    if err=$("$@" 2>&1 >/dev/null); then e2e_fail "accepted: $*"; return 1; fi
+    grep -q -- "$pattern" <<<"$err" || e2e_fail "message '$err' lacks '$pattern'"
+}
+
+refuses() {
+    host_with_bare_guest || return 1
+    as_dom0 "$XS_TOOLS/netstage-vif-create" "$DOMID" 0 --bridge br0 >/dev/null || e2e_fail "create failed"
+    refused "vif $DOMID.0 exists" as_dom0 "$XS_TOOLS/netstage-vif-create" "$DOMID" 0
+    refused "no domain 77" as_dom0 "$XS_TOOLS/netstage-vif-create" 77 0
+    refused "'x' is not a number" as_dom0 "$XS_TOOLS/netstage-vif-create" x 0
+    refused "has no frontend directory" as_dom0 "$XS_TOOLS/netstage-vif-remove" "$DOMID" 5
+    as_dom0 "$XS_TOOLS/netstage-vif-remove" "$DOMID" 0 --force >/dev/null || e2e_fail "forced remove failed"
+    [ "$E2E_CASE_FAILED" = 0 ]
+}
+
+with_teardown() {
+    local rc=0
+    "$@" || rc=1
+    e2e_teardown || rc=1
+    return $rc
+}
+
+e2e_case create_show_remove with_teardown create_show_remove </dev/null
+e2e_case refuses with_teardown refuses </dev/null
+e2e_summary
