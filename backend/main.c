@@ -43,6 +43,9 @@ static void usage(FILE *out)
           "  --verbose             log every handshake step\n"
           "  --help                this text\n"
           "\n"
+          "The keys netstage-staging, netstage-slot-len-max and netstage-queues in a vif's\n"
+          "backend directory override --no-staging, --slot-len-max and --queues (at most)\n"
+          "for that vif until its frontend connects (`netstage config apply`).\n"
           "Statistics: `netstage stat` (files in $NETSTAGE_RUN_DIR, default /run/netstage).\n",
           out);
 }

@@ -15,6 +15,9 @@
 #                                  remove the host
 #   e2e_summary                    cmocka's closing lines; its status is the
 #                                  script's
+#   e2e_with_teardown FUNC [ARGS]  FUNC, then e2e_teardown; fails if either does
+#   e2e_refused PATTERN CMD...     inside a case: CMD must fail and say PATTERN
+#                                  on stderr
 #   e2e_stat VIF                   `netstage stat --json VIF` as lines
 #                                  "ROLE QUEUE KEY VALUE" (QUEUE is q0, q1...,
 #                                  or "-" for the vif's own fields)
@@ -115,6 +118,23 @@ e2e_summary() {
         return 1
     fi
     return 0
+}
+
+e2e_with_teardown() {
+    local rc=0
+    "$@" || rc=1
+    e2e_teardown || rc=1
+    return $rc
+}
+
+e2e_refused() {
+    local pattern=$1 err
+    shift
+    if err=$("$@" 2>&1 >/dev/null); then
+        e2e_fail "accepted: $*"
+        return 1
+    fi
+    grep -q -- "$pattern" <<<"$err" || e2e_fail "message '$err' lacks '$pattern'"
 }
 
 e2e_interrupted() {

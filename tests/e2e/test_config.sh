@@ -78,42 +78,27 @@ staging_off() {
     [ "$E2E_CASE_FAILED" = 0 ]
 }
 
-refused() { # refused PATTERN COMMAND...: fails, and says PATTERN on stderr
-    local pattern=$1 err
-    shift
-    if err=$("$@" 2>&1 >/dev/null); then
-        e2e_fail "accepted: $*"
-        return 1
-    fi
-    grep -q -- "$pattern" <<<"$err" || e2e_fail "message '$err' lacks '$pattern'"
-}
 
 config_errors() {
     local cli="$SIMNET_BIN/netstage"
     host_in_initwait || return 1
     write_cfg g1 'staging=on,queus=1'
-    refused "g1.cfg:5: netstage_vif\[0\]: unknown option 'queus'" "$cli" config check "$CFG_DIR/g1.cfg"
+    e2e_refused "g1.cfg:5: netstage_vif\[0\]: unknown option 'queus'" "$cli" config check "$CFG_DIR/g1.cfg"
     write_cfg g1 'slot-len-max=100'
-    refused "bad value '100' for slot-len-max" "$cli" config check "$CFG_DIR/g1.cfg"
+    e2e_refused "bad value '100' for slot-len-max" "$cli" config check "$CFG_DIR/g1.cfg"
     write_cfg g1 'queues=1'
     sed -i "s/^netstage_vif.*/netstage_vif = [ 'queues=1', 'queues=2' ]/" "$CFG_DIR/g1.cfg"
-    refused "netstage_vif has 2 entries but vif has 1" "$cli" config check "$CFG_DIR/g1.cfg"
+    e2e_refused "netstage_vif has 2 entries but vif has 1" "$cli" config check "$CFG_DIR/g1.cfg"
     printf 'name = "g1"\nvif = [ oops\n' >"$CFG_DIR/g1.cfg"
-    refused "not a valid xl domain config" "$cli" config check "$CFG_DIR/g1.cfg"
+    e2e_refused "not a valid xl domain config" "$cli" config check "$CFG_DIR/g1.cfg"
     write_cfg nosuch 'queues=1'
-    refused "no running domain is named 'nosuch'" apply nosuch
+    e2e_refused "no running domain is named 'nosuch'" apply nosuch
     [ -z "$(be_key netstage-queues)" ] || e2e_fail "a refused config wrote netstage-queues"
     [ "$E2E_CASE_FAILED" = 0 ]
 }
 
-with_teardown() {
-    local rc=0
-    "$@" || rc=1
-    e2e_teardown || rc=1
-    return $rc
-}
 
-e2e_case slot_len_and_queues with_teardown slot_len_and_queues </dev/null
-e2e_case staging_off with_teardown staging_off </dev/null
-e2e_case config_errors with_teardown config_errors </dev/null
+e2e_case slot_len_and_queues e2e_with_teardown slot_len_and_queues </dev/null
+e2e_case staging_off e2e_with_teardown staging_off </dev/null
+e2e_case config_errors e2e_with_teardown config_errors </dev/null
 e2e_summary

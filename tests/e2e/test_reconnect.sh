@@ -107,15 +107,9 @@ guest_destroyed() {
     [ "$E2E_CASE_FAILED" = 0 ]
 }
 
-with_teardown() {
-    local rc=0
-    "$@" || rc=1
-    e2e_teardown || rc=1
-    return $rc
-}
 
-e2e_case backend_restart with_teardown restart_backend TERM </dev/null
-e2e_case backend_killed with_teardown restart_backend KILL </dev/null
-e2e_case frontend_killed with_teardown frontend_killed </dev/null
-e2e_case guest_destroyed with_teardown guest_destroyed </dev/null
+e2e_case backend_restart e2e_with_teardown restart_backend TERM </dev/null
+e2e_case backend_killed e2e_with_teardown restart_backend KILL </dev/null
+e2e_case frontend_killed e2e_with_teardown frontend_killed </dev/null
+e2e_case guest_destroyed e2e_with_teardown guest_destroyed </dev/null
 e2e_summary

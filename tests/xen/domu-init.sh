@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # PID 1 of the harness's PV guests (a busybox initramfs).  The kernel
 # command line, set by the domain config, says what to run:
 #   netstage.front=netstage   netstage-front drives the vifs (TAP eth0)
@@ -6,11 +7,12 @@
 #   netstage.ip=A.B.C.D       the address given to eth0
 # The guest then answers pings, echoes TCP on port 5000, pings dom0 once
 # and prints its findings as "@@GUEST ..." lines on its console, which
-# xenconsoled writes to a file dom0 reads.  It never powers itself off:
+# xenconsoled writes to a file dom0 reads.  dom0 may restart netstage-front
+# with other options through data/front-args.  It never powers itself off:
 # dom0 destroys it, as a test of its own.
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export PATH=/usr/local/bin:/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -31,9 +33,8 @@ case $FRONT in
 linux)
     insmod /lib/modules/xen-netfront.ko ;;
 netstage)
-    mkdir -p /run/netstage
-    netstage-front --verbose >/run/netstage-front.log 2>&1 &
-    echo "@@GUEST netstage-front pid=$!" ;;
+    mkdir -p /var/log
+    /etc/init.d/netstage-front start ;;
 *)
     echo "@@GUEST error: netstage.front must be netstage or linux" ;;
 esac
@@ -63,11 +64,21 @@ while :; do
         fi
         pinged=1
     fi
+    # dom0 restarts netstage-front with other options (the benchmark) by
+    # writing them to this key.
+    args=$(xenstore-read data/front-args 2>/dev/null || true)
+    if [ -n "$args" ] && [ "$args" != "${cur_args:-}" ] && [ "$FRONT" = netstage ]; then
+        /etc/init.d/netstage-front stop
+        echo "NETSTAGE_FRONT_ARGS=\"$args\"" >/etc/default/netstage-front
+        /etc/init.d/netstage-front start
+        cur_args=$args
+        echo "@@GUEST netstage-front restarted with $args"
+    fi
     # dom0 asks for the frontend's log and counters by writing this key.
     if [ "$(xenstore-read data/report 2>/dev/null)" = 1 ]; then
         xenstore-write data/report 0
         echo "@@GUEST report"
-        [ "$FRONT" = netstage ] && { netstage stat; tail -20 /run/netstage-front.log; }
+        [ "$FRONT" = netstage ] && { netstage stat; tail -20 /var/log/netstage-front.log; }
         echo "@@GUEST report end"
     fi
     sleep 1

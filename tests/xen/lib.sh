@@ -1,9 +1,9 @@
+# shellcheck shell=bash
 # Helpers of the real-Xen scenarios (sourced by scenarios.sh in dom0).
 # Every wait is bounded.
-CFG_DIR=/etc/netstage-xen
 DOM0_IP=10.78.0.1
 CON=/var/log/xen/console
-BACK_LOG=/var/log/netstage-back.log
+BACK_LOG=/var/log/netstage-back.log   # the init script's
 BACK_PID=""
 failed=0
 
@@ -21,15 +21,16 @@ wait_for() {
     done
 }
 
+# netstage-back runs from the SysV script `make install` wrote.
 start_back() {
-    netstage-back --verbose "$@" >>"$BACK_LOG" 2>&1 &
-    BACK_PID=$!
-    note "netstage-back $* started, pid $BACK_PID"
+    /etc/init.d/netstage-back start || return 1
+    BACK_PID=$(cat /run/netstage-back.pid)
+    note "netstage-back started by its init script, pid $BACK_PID"
 }
 
 stop_back() {
     [ -n "$BACK_PID" ] || return 0
-    kill "$BACK_PID" && wait "$BACK_PID"
+    /etc/init.d/netstage-back stop
     BACK_PID=""
 }
 

@@ -12,6 +12,9 @@ both_netstage() {
     guest s1 netstage 10.78.0.11 || { WHY="xl create failed"; return 1; }
     traffic s1 10.78.0.11 || return 1
     show_keys "$GUEST_ID"
+    netstage-vif-show "$GUEST_ID" 0 | tee /tmp/show.out
+    grep -q "backend .*: 4 Connected, hotplug connected" /tmp/show.out ||
+        { WHY="netstage-vif-show does not show a connected backend"; return 1; }
     xenstore-read "/local/domain/0/backend/vif/$GUEST_ID/0/feature-staging-slots" >/dev/null ||
         { WHY="backend did not offer staging"; return 1; }
     xenstore-read "/local/domain/$GUEST_ID/device/vif/0/queue-0/tx-data-ref" >/dev/null ||
@@ -133,14 +136,82 @@ destroy_and_hotplug() {
     back_alive || { WHY="netstage-back died"; return 1; }
 }
 
+# 6. The benchmark's ratios with real hypercalls: netstage-back --bench in
+# dom0, netstage-front --bench in the guest, interleaved copy and staging
+# runs.  Under software emulation only the ratios mean anything.
+bench_ratios() {
+    local dir mode r rates n=0
+    GUEST_NAME=s6
+    rm -f /tmp/bench.txt
+    # xl create needs a backend to answer; the benchmark's take over after.
+    guest s6 netstage 10.78.0.16 || { WHY="xl create failed"; return 1; }
+    wait_for 90 console_has s6 "Starting netstage-front" ||
+        { WHY="netstage-front did not start in s6"; return 1; }
+    stop_back
+    for dir in tx rx; do
+        if [ "$dir" = tx ]; then
+            xenstore-write -- "/local/domain/$GUEST_ID/data/front-args" "--bench --queues 1 --bench-tx-size 64"
+        else
+            xenstore-write -- "/local/domain/$GUEST_ID/data/front-args" "--bench --queues 1"
+        fi
+        n=$((n + 1))
+        wait_for 30 bash -c "[ \$(grep -c '@@GUEST netstage-front restarted' $CON/guest-s6.log) -ge $n ]" ||
+            { WHY="the guest did not restart netstage-front in benchmark mode"; return 1; }
+        for r in 1 2 3; do
+            for mode in copy staging; do
+                bench_run "$dir" "$mode" || return 1
+                echo "$dir $mode $r $BENCH_PPS" >>/tmp/bench.txt
+                note "bench $dir 64 B $mode round $r: $BENCH_PPS packets/s (staged $BENCH_STAGED)"
+            done
+        done
+    done
+    for dir in tx rx; do
+        rates=$(awk -v d="$dir" '$1 == d && $2 == "copy" { c[$3] = $4 } $1 == d && $2 == "staging" { s[$3] = $4 }
+            END { for (r in c) if (c[r] > 0) print s[r] / c[r] }' /tmp/bench.txt | sort -g | sed -n 2p)
+        note "bench $dir 64 B staging/copy (median of 3 per-round ratios): $rates"
+        echo "@@XT bench-xen ${dir}64 staging/copy=$rates"
+    done
+    start_back
+}
+
+# bench_run DIR MODE: one measured run; sets BENCH_PPS and BENCH_STAGED.
+bench_run() {
+    local args=(--bench --queues 1) pid json0 json1 key=tx_packets staged=tx_staged
+    [ "$2" = copy ] && args+=(--no-staging)
+    if [ "$1" = rx ]; then args+=(--bench-rx-size 64); key=rx_packets; staged=rx_staged; fi
+    netstage-back "${args[@]}" >>/var/log/netstage-bench.log 2>&1 &
+    pid=$!
+    wait_for 60 bash -c "netstage stat --json vif$GUEST_ID.0 2>/dev/null | grep -q '\"role\":\"back\".*\"connected\":true'" ||
+        { WHY="bench backend ($*) did not connect"; kill "$pid"; wait "$pid"; return 1; }
+    sleep 2
+    json0=$(netstage stat --json "vif$GUEST_ID.0")
+    sleep 5
+    json1=$(netstage stat --json "vif$GUEST_ID.0")
+    kill "$pid"
+    wait "$pid"
+    BENCH_PPS=$(( ($(counter "$json1" $key) - $(counter "$json0" $key)) / 5 ))
+    BENCH_STAGED=$(( $(counter "$json1" $staged) - $(counter "$json0" $staged) ))
+    [ "$BENCH_PPS" -gt 0 ] || { WHY="no packets in the $* run"; return 1; }
+    if [ "$2" = copy ] && [ "$BENCH_STAGED" != 0 ]; then WHY="copy run staged packets"; return 1; fi
+    if [ "$2" = staging ] && [ "$BENCH_STAGED" = 0 ]; then WHY="staging run staged nothing"; return 1; fi
+}
+
+# Which scenarios to run: netstage.scenarios=1,4 on dom0's command line
+# (make test-xen XEN_SCENARIOS="1 4"); all by default.
+ONLY=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^netstage\.scenarios=//p' | tr ',' ' ')
+run() { # run N NAME FUNCTION
+    case " ${ONLY:-$1} " in *" $1 "*) scenario "$@" ;; esac
+}
+
 setup_bridge
 start_back
-scenario 1 netstage-both-ends both_netstage
-scenario 2 netstage-back-linux-netfront back_with_linux_front
-scenario 3 linux-netback-netstage-front linux_back_with_front
-after_linux_back
-scenario 4 xl-config-settings xl_config_settings
-scenario 5 destroy-detach-attach destroy_and_hotplug
+run 1 netstage-both-ends both_netstage
+run 2 netstage-back-linux-netfront back_with_linux_front
+run 3 linux-netback-netstage-front linux_back_with_front
+[ -n "$BACK_PID" ] || after_linux_back
+run 4 xl-config-settings xl_config_settings
+run 5 destroy-detach-attach destroy_and_hotplug
+run 6 bench-ratios bench_ratios
 stop_back
 echo "@@XT summary failed=$failed"
 [ "$failed" = 0 ]

@@ -85,15 +85,20 @@ for m in drivers/net/xen-netfront.ko drivers/net/tun.ko drivers/xen/xen-evtchn.k
          drivers/xen/xen-gntdev.ko drivers/xen/xen-gntalloc.ko; do
     cp "$XEN_LAB/kmod/kernel/$m" "$U/lib/modules/"
 done
+mkdir -p "$U/usr/local/bin" "$U/etc/init.d" "$U/etc/default"
 for b in /usr/local/bin/netstage-front /usr/local/bin/netstage /usr/bin/socat \
          /usr/bin/xenstore-read /usr/bin/xenstore-write /usr/bin/xenstore-ls; do
-    cp "$R$b" "$U/bin/"
+    case $b in /usr/local/*) cp "$R$b" "$U$b" ;; *) cp "$R$b" "$U/bin/" ;; esac
     chroot "$R" ldd "$b" | awk '/=> \// { print $3 } /^\t\/lib64/ { print $1 }' |
     while read -r lib; do
         mkdir -p "$U$(dirname "$lib")"
         cp -L "$R$lib" "$U$lib"
     done
 done
+# The daemons start from the SysV scripts `make install` wrote.
+cp "$R/etc/init.d/netstage-front" "$U/etc/init.d/"
+echo 'NETSTAGE_FRONT_ARGS="--verbose"' >"$U/etc/default/netstage-front"
+echo 'NETSTAGE_BACK_ARGS="--verbose"' >"$R/etc/default/netstage-back"
 install -m 0755 "$TOP/tests/xen/domu-init.sh" "$U/init"
 ( cd "$U" && find . | cpio -o -H newc --quiet | gzip -6 ) >"$R/boot/domu.cpio.gz"
 
