@@ -196,9 +196,9 @@ bench_run() {
     if [ "$2" = staging ] && [ "$BENCH_STAGED" = 0 ]; then WHY="staging run staged nothing"; return 1; fi
 }
 
-# Which scenarios to run: netstage.scenarios=1,4 on dom0's command line
+# Which scenarios to run: netstage.scenarios=1:4 on dom0's command line
 # (make test-xen XEN_SCENARIOS="1 4"); all by default.
-ONLY=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^netstage\.scenarios=//p' | tr ',' ' ')
+ONLY=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^netstage\.scenarios=//p' | tr ':' ' ')
 run() { # run N NAME FUNCTION
     case " ${ONLY:-$1} " in *" $1 "*) scenario "$@" ;; esac
 }
