@@ -2,7 +2,7 @@
 # Install the Debian packages netstage builds, tests and runs with.
 # Idempotent: quiet and quick when everything is already there.
 set -eu
-PACKAGES="gcc g++ clang make pkg-config libxen-dev xen-utils-4.17 xenstore-utils libcmocka-dev iproute2 procps iputils-ping socat iperf3"
+PACKAGES="gcc g++ clang make pkg-config libxen-dev xen-utils-4.17 xenstore-utils libcmocka-dev iproute2 procps iputils-ping socat iperf3 groff-base"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
