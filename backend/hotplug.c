@@ -94,7 +94,7 @@ int back_run_hotplug(struct back_vif *vif, const char *command)
         free(key);
         if (strcmp(command, "online"))
             return 0;
-        return xsu_printf(vif->be->xs, XBT_NULL, vif->be_dir, "hotplug-status", "connected");
+        return xsu_printf_present(vif->be->xs, vif->be_dir, "hotplug-status", "connected");
     }
     if (key[0] == '/')
         snprintf(script, sizeof(script), "%s", key);

@@ -24,6 +24,9 @@ static int features_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
     const char *d = vif->be_dir;
     int bad = 0;
 
+    if (xsu_dir_present(xs, t, d) < 0)
+        return -1;
+
     bad |= xsu_printf(xs, t, d, "feature-sg", "1");
     bad |= xsu_printf(xs, t, d, "feature-gso-tcpv4", "1");
     bad |= xsu_printf(xs, t, d, "feature-gso-tcpv6", "1");
@@ -55,7 +58,7 @@ static int write_features(struct back_vif *vif)
 
 static void set_state(struct back_vif *vif, enum ns_xenbus_state st)
 {
-    if (xsu_write_state(vif->be->xs, vif->be_dir, st) < 0)
+    if (xsu_write_state(vif->be->xs, vif->be_dir, st) < 0 && errno != ENOENT)
         ns_log(NS_LOG_ERR, "%s: cannot write %s/state: %s", vif->name, vif->be_dir,
                strerror(errno));
 }
@@ -72,7 +75,7 @@ static void remove_error_node(struct back_vif *vif)
 static void vif_fail(struct back_vif *vif, const char *reason)
 {
     ns_log(NS_LOG_ERR, "%s: vif disabled: %s", vif->name, reason);
-    xsu_printf(vif->be->xs, XBT_NULL, vif->be_dir, "error", "%s", reason);
+    xsu_printf_present(vif->be->xs, vif->be_dir, "error", "%s", reason);
     back_disconnect(vif);
     ns_stats_set_state(vif->stats, "disabled");
     set_state(vif, NS_XB_CLOSING);
@@ -236,7 +239,7 @@ static struct back_vif *vif_create(struct back *be, uint32_t domid, uint32_t dev
         vif->tap.nr_queues = be->opts.max_queues;
     } else if (tap_open(&vif->tap, vif->name, be->opts.max_queues, true, err, sizeof(err)) < 0) {
         ns_log(NS_LOG_ERR, "%s: %s", vif->name, err);
-        xsu_printf(be->xs, XBT_NULL, vif->be_dir, "error", "cannot create the TAP device");
+        xsu_printf_present(be->xs, vif->be_dir, "error", "cannot create the TAP device");
         free(vif);
         return NULL;
     } else if (tap_set_mac(vif->name, bridge_port_mac) < 0 || tap_set_up(vif->name, true) < 0) {
@@ -258,7 +261,7 @@ static struct back_vif *vif_create(struct back *be, uint32_t domid, uint32_t dev
         vif->phase = BACK_CLOSED;
     } else if (be->opts.bench) {
         /* Nothing to attach: ready, as a vif without a script. */
-        xsu_printf(be->xs, XBT_NULL, vif->be_dir, "hotplug-status", "connected");
+        xsu_printf_present(be->xs, vif->be_dir, "hotplug-status", "connected");
     } else if (be->opts.run_hotplug && back_run_hotplug(vif, "online") < 0) {
         ns_log(NS_LOG_ERR, "%s: the hotplug script failed; the vif will not connect",
                vif->name);

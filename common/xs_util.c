@@ -106,12 +106,56 @@ int xsu_read_state(struct xs_handle *xs, const char *dir)
     return (int)v;
 }
 
-int xsu_write_state(struct xs_handle *xs, const char *dir, enum ns_xenbus_state state)
+#define XSU_TRANSACTION_RETRIES 16
+
+struct present_write {
+    const char *dir, *key, *value;
+};
+
+int xsu_dir_present(struct xs_handle *xs, xs_transaction_t t, const char *dir)
 {
-    return xsu_printf(xs, XBT_NULL, dir, "state", "%d", (int)state);
+    unsigned len;
+    char *cur = xs_read(xs, t, dir, &len);
+
+    if (!cur) {
+        errno = ENOENT;
+        return -1;
+    }
+    free(cur);
+    return 0;
 }
 
-#define XSU_TRANSACTION_RETRIES 16
+static int present_write_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+    const struct present_write *w = arg;
+
+    if (xsu_dir_present(xs, t, w->dir) < 0)
+        return -1;
+    return xsu_printf(xs, t, w->dir, w->key, "%s", w->value);
+}
+
+int xsu_printf_present(struct xs_handle *xs, const char *dir, const char *key, const char *fmt,
+                       ...)
+{
+    char value[256];
+    struct present_write w = { dir, key, value };
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(value, sizeof(value), fmt, ap);
+    va_end(ap);
+    if (n < 0 || n >= (int)sizeof(value)) {
+        errno = EINVAL;
+        return -1;
+    }
+    return xsu_transact(xs, present_write_body, &w);
+}
+
+int xsu_write_state(struct xs_handle *xs, const char *dir, enum ns_xenbus_state state)
+{
+    return xsu_printf_present(xs, dir, "state", "%d", (int)state);
+}
 
 int xsu_transact(struct xs_handle *xs, int (*body)(struct xs_handle *, xs_transaction_t, void *),
                  void *arg)

@@ -53,8 +53,22 @@ int xsu_printf(struct xs_handle *xs, xs_transaction_t t, const char *dir, const 
 int xsu_transact(struct xs_handle *xs, int (*body)(struct xs_handle *, xs_transaction_t, void *),
                  void *arg);
 
+/* 0 if dir exists, else -1 with errno ENOENT: a transaction body's guard
+ * against recreating a removed directory (see xsu_printf_present). */
+int xsu_dir_present(struct xs_handle *xs, xs_transaction_t t, const char *dir);
+
+/*
+ * Write "dir/key" only while dir exists, in one transaction; -1 with errno
+ * ENOENT once it is gone.  A plain write would recreate a directory the
+ * toolstack has just removed (libxl removes a vif's directories while its
+ * drivers are still reacting to the domain's death).
+ */
+int xsu_printf_present(struct xs_handle *xs, const char *dir, const char *key, const char *fmt,
+                       ...) __attribute__((format(printf, 4, 5)));
+
 /* The state in "dir/state": a valid state, or -1 if absent or malformed. */
 int xsu_read_state(struct xs_handle *xs, const char *dir);
+/* Written with xsu_printf_present. */
 int xsu_write_state(struct xs_handle *xs, const char *dir, enum ns_xenbus_state state);
 
 #endif

@@ -184,6 +184,8 @@ static int keys_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
     int bad = 0;
     unsigned i;
 
+    if (xsu_dir_present(xs, t, d) < 0)
+        return -1; /* the toolstack removed the vif */
     /* Keys of an earlier connection with another queue count go. */
     for (i = 0; i < TAP_MAX_QUEUES; i++) {
         snprintf(qdir, sizeof(qdir), "%s/queue-%u", d, i);

@@ -25,7 +25,7 @@ static void set_state(struct front_vif *vif, enum ns_xenbus_state st)
     /* Write only changes: our own write fires our watch. */
     if (cur == (int)st)
         return;
-    if (xsu_write_state(vif->fe->xs, vif->fe_dir, st) < 0)
+    if (xsu_write_state(vif->fe->xs, vif->fe_dir, st) < 0 && errno != ENOENT)
         ns_log(NS_LOG_ERR, "%s: cannot write %s/state: %s", vif->name, vif->fe_dir,
                strerror(errno));
 }

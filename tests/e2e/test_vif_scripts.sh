@@ -5,6 +5,11 @@
 #                       and pass traffic; netstage-vif-show shows both ends
 #                       and the staging keys; netstage-vif-remove closes it
 #                       and the backend releases the vif
+#   forced_removal      a connected vif removed at once (--force: frontend
+#                       then backend directory, as libxl does when a guest
+#                       dies), three times: the drivers, still reacting to
+#                       the frontend's removal, must not write the backend
+#                       directory back
 #   refuses             a second create of the same vif, a missing domain and
 #                       bad arguments are refused
 set -u
@@ -71,6 +76,33 @@ create_show_remove() {
 }
 
 
+forced_removal() {
+    local round i be
+    host_with_bare_guest || return 1
+    simnet_back
+    simnet_front g1
+    be=/local/domain/0/backend/vif/$DOMID/0
+    for round in 1 2 3; do
+        as_dom0 "$XS_TOOLS/netstage-vif-create" "$DOMID" 0 --bridge br0 >/dev/null ||
+            { e2e_fail "create failed (round $round)"; return 1; }
+        simnet_wait_connected g1 || { e2e_fail "vif did not connect (round $round)"; return 1; }
+        as_dom0 "$XS_TOOLS/netstage-vif-remove" "$DOMID" 0 --force >/dev/null ||
+            e2e_fail "forced remove failed"
+        for i in $(seq 1 50); do
+            ip -n "$(simnet_ns d0)" link show "vif$DOMID.0" >/dev/null 2>&1 || break
+            sleep 0.1
+        done
+        sleep 0.5
+        if simnet_xs ls "$be" >/dev/null 2>&1; then
+            e2e_fail "round $round: $be was written back after its removal: $(simnet_xs ls "$be" | tr '\n' ' ')"
+            return 1
+        fi
+        ip -n "$(simnet_ns d0)" link show "vif$DOMID.0" >/dev/null 2>&1 &&
+            { e2e_fail "round $round: vif$DOMID.0 remains"; return 1; }
+    done
+    [ "$E2E_CASE_FAILED" = 0 ]
+}
+
 refuses() {
     host_with_bare_guest || return 1
     as_dom0 "$XS_TOOLS/netstage-vif-create" "$DOMID" 0 --bridge br0 >/dev/null || e2e_fail "create failed"
@@ -84,5 +116,6 @@ refuses() {
 
 
 e2e_case create_show_remove e2e_with_teardown create_show_remove </dev/null
+e2e_case forced_removal e2e_with_teardown forced_removal </dev/null
 e2e_case refuses e2e_with_teardown refuses </dev/null
 e2e_summary
