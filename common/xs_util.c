@@ -76,25 +76,41 @@ bool xsu_read_feature(struct xs_handle *xs, xs_transaction_t t, const char *dir,
     return xsu_read_ulong(xs, t, dir, key, 0, 1, &v) == 0 && v == 1;
 }
 
-int xsu_printf(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *key,
-               const char *fmt, ...)
+/* Format a value to write; 0, or -1 with EINVAL when it does not fit. */
+static int format_value(char *value, size_t size, const char *fmt, va_list ap)
 {
-    char path[256], value[256];
-    va_list ap;
-    int n;
+    int n = vsnprintf(value, size, fmt, ap);
+
+    if (n < 0 || (size_t)n >= size) {
+        errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
+static int write_value(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *key,
+                       const char *value)
+{
+    char path[256];
 
     if (snprintf(path, sizeof(path), "%s/%s", dir, key) >= (int)sizeof(path)) {
         errno = ENAMETOOLONG;
         return -1;
     }
+    return xs_write(xs, t, path, value, (unsigned)strlen(value)) ? 0 : -1;
+}
+
+int xsu_printf(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *key,
+               const char *fmt, ...)
+{
+    char value[256];
+    va_list ap;
+    int rc;
+
     va_start(ap, fmt);
-    n = vsnprintf(value, sizeof(value), fmt, ap);
+    rc = format_value(value, sizeof(value), fmt, ap);
     va_end(ap);
-    if (n < 0 || n >= (int)sizeof(value)) {
-        errno = EINVAL;
-        return -1;
-    }
-    return xs_write(xs, t, path, value, (unsigned)n) ? 0 : -1;
+    return rc < 0 ? -1 : write_value(xs, t, dir, key, value);
 }
 
 int xsu_read_state(struct xs_handle *xs, const char *dir)
@@ -131,7 +147,7 @@ static int present_write_body(struct xs_handle *xs, xs_transaction_t t, void *ar
 
     if (xsu_dir_present(xs, t, w->dir) < 0)
         return -1;
-    return xsu_printf(xs, t, w->dir, w->key, "%s", w->value);
+    return write_value(xs, t, w->dir, w->key, w->value);
 }
 
 int xsu_printf_present(struct xs_handle *xs, const char *dir, const char *key, const char *fmt,
@@ -140,16 +156,12 @@ int xsu_printf_present(struct xs_handle *xs, const char *dir, const char *key, c
     char value[256];
     struct present_write w = { dir, key, value };
     va_list ap;
-    int n;
+    int rc;
 
     va_start(ap, fmt);
-    n = vsnprintf(value, sizeof(value), fmt, ap);
+    rc = format_value(value, sizeof(value), fmt, ap);
     va_end(ap);
-    if (n < 0 || n >= (int)sizeof(value)) {
-        errno = EINVAL;
-        return -1;
-    }
-    return xsu_transact(xs, present_write_body, &w);
+    return rc < 0 ? -1 : xsu_transact(xs, present_write_body, &w);
 }
 
 int xsu_write_state(struct xs_handle *xs, const char *dir, enum ns_xenbus_state state)

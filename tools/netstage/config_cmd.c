@@ -11,6 +11,7 @@
 #include <string.h>
 #include <libxlutil.h>
 
+#include "common/xs_util.h"
 #include "tools/netstage/cli.h"
 #include "tools/netstage/vif_settings.h"
 
@@ -147,47 +148,44 @@ static void print_settings(const char *name, const struct vif_entry *v)
            v->s.queues);
 }
 
+static bool put(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *key,
+                unsigned value, bool set)
+{
+    char path[256];
+
+    if (!set) {
+        snprintf(path, sizeof(path), "%s/%s", dir, key);
+        return xs_rm(xs, t, path) || errno == ENOENT;
+    }
+    return xsu_printf(xs, t, dir, key, "%u", value) == 0;
+}
+
 struct apply_ctx {
     const char *be_dir;
     const struct vif_settings *s;
 };
 
-static bool put(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *key,
-                unsigned value, bool set)
+/* Every key set or removed, so a re-apply is exact. */
+static int apply_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
 {
-    char path[256], num[16];
+    const struct apply_ctx *c = arg;
+    const struct vif_settings *s = c->s;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    if (!set)
-        return xs_rm(xs, t, path) || errno == ENOENT;
-    snprintf(num, sizeof(num), "%u", value);
-    return xs_write(xs, t, path, num, (unsigned)strlen(num));
+    if (xsu_dir_present(xs, t, c->be_dir) < 0)
+        return -1;
+    return put(xs, t, c->be_dir, "netstage-staging", s->staging == 2, s->staging != 0) &&
+                   put(xs, t, c->be_dir, "netstage-slot-len-max", s->slot_len_max,
+                       s->slot_len_max) &&
+                   put(xs, t, c->be_dir, "netstage-queues", s->queues, s->queues)
+               ? 0
+               : -1;
 }
 
-/* One transaction per vif: every key set or removed, so a re-apply is exact. */
 static int apply_vif(struct xs_handle *xs, const char *be_dir, const struct vif_settings *s)
 {
-    for (int attempt = 0; attempt < 16; attempt++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        bool ok;
+    struct apply_ctx c = { be_dir, s };
 
-        if (t == XBT_NULL)
-            return -1;
-        ok = put(xs, t, be_dir, "netstage-staging", s->staging == 2, s->staging != 0) &&
-             put(xs, t, be_dir, "netstage-slot-len-max", s->slot_len_max, s->slot_len_max) &&
-             put(xs, t, be_dir, "netstage-queues", s->queues, s->queues);
-        if (!ok) {
-            int e = errno;
-            xs_transaction_end(xs, t, true);
-            errno = e;
-            return -1;
-        }
-        if (xs_transaction_end(xs, t, false))
-            return 0;
-        if (errno != EAGAIN)
-            return -1;
-    }
-    return -1;
+    return xsu_transact(xs, apply_body, &c);
 }
 
 static int apply(const char *path, const char *name, const struct vif_entry *v, unsigned nr)
