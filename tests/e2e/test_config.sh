@@ -7,6 +7,10 @@
 #   config_errors        a misspelt option is named with file and line; a bad
 #                        value, more entries than vifs and an unknown domain
 #                        are refused; nothing is written
+#   hostile_backend_key  the guest points its vif's "backend" key at another
+#                        guest's backend directory, at dom0's own tree, at a
+#                        non-canonical spelling of its own and at a backend
+#                        in its own domain: apply refuses each, writes nowhere
 set -u
 BUILD=${BUILD:-build/release}
 . tests/e2e/lib.sh
@@ -98,7 +102,27 @@ config_errors() {
 }
 
 
+hostile_backend_key() {
+    local d2 target
+    host_in_initwait || return 1
+    simnet_guest g2 --vifs 1 --mac 00:16:3e:4e:53:02 || { e2e_fail "guest g2 not created"; return 1; }
+    d2=$(simnet_sim list | awk '$1 == "g2" { print $2 }')
+    write_cfg g1 'queues=1'
+    for target in "/local/domain/0/backend/vif/$d2/0" /local/domain/0/netstage-evil \
+                  "/local/domain/0/backend/vif/$DOMID/00" \
+                  "/local/domain/$DOMID/backend/vif/$DOMID/0"; do
+        simnet_sim exec g1 -- xenstore-write device/vif/0/backend "$target" ||
+            { e2e_fail "g1 cannot write its frontend directory"; return 1; }
+        e2e_refused "nothing written" apply g1
+        [ -z "$(simnet_xs read "$target/netstage-queues" 2>/dev/null)" ] ||
+            e2e_fail "apply wrote into $target on the guest's word"
+    done
+    [ -z "$(be_key netstage-queues)" ] || e2e_fail "apply wrote into g1's real backend directory"
+    [ "$E2E_CASE_FAILED" = 0 ]
+}
+
 e2e_case slot_len_and_queues e2e_with_teardown slot_len_and_queues </dev/null
 e2e_case staging_off e2e_with_teardown staging_off </dev/null
 e2e_case config_errors e2e_with_teardown config_errors </dev/null
+e2e_case hostile_backend_key e2e_with_teardown hostile_backend_key </dev/null
 e2e_summary

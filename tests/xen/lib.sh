@@ -92,6 +92,18 @@ traffic() {
     echo_check "$2" $((4 * 1024 * 1024)) || { WHY="echo transfer failed"; return 1; }
 }
 
+# guest_with_traffic NAME FRONT IP: create it, pass traffic, print the keys.
+guest_with_traffic() {
+    guest "$1" "$2" "$3" || { WHY="xl create failed"; return 1; }
+    traffic "$1" "$3" || return 1
+    show_keys "$GUEST_ID"
+}
+
+# The frontend of DOMID's vif 0 shared a staging list (queue-0's TX list).
+fe_shares_staging() {
+    xenstore-read "/local/domain/$1/device/vif/0/queue-0/tx-data-ref" >/dev/null 2>&1
+}
+
 # counter JSON NAME: a counter summed over the queues of `netstage stat --json`.
 counter() { grep -o "\"$2\":[0-9]*" <<<"$1" | awk -F: '{ s += $2 } END { print s + 0 }'; }
 

@@ -9,16 +9,13 @@ set -u
 both_netstage() {
     local json
     GUEST_NAME=s1
-    guest s1 netstage 10.78.0.11 || { WHY="xl create failed"; return 1; }
-    traffic s1 10.78.0.11 || return 1
-    show_keys "$GUEST_ID"
+    guest_with_traffic s1 netstage 10.78.0.11 || return 1
     netstage-vif-show "$GUEST_ID" 0 | tee /tmp/show.out
     grep -q "backend .*: 4 Connected, hotplug connected" /tmp/show.out ||
         { WHY="netstage-vif-show does not show a connected backend"; return 1; }
     xenstore-read "/local/domain/0/backend/vif/$GUEST_ID/0/feature-staging-slots" >/dev/null ||
         { WHY="backend did not offer staging"; return 1; }
-    xenstore-read "/local/domain/$GUEST_ID/device/vif/0/queue-0/tx-data-ref" >/dev/null ||
-        { WHY="frontend did not share a staging list"; return 1; }
+    fe_shares_staging "$GUEST_ID" || { WHY="frontend did not share a staging list"; return 1; }
     json=$(netstage stat --json "vif$GUEST_ID.0")
     netstage stat "vif$GUEST_ID.0"
     note "backend staged: tx $(counter "$json" tx_staged), rx $(counter "$json" rx_staged)"
@@ -31,12 +28,8 @@ both_netstage() {
 back_with_linux_front() {
     local json
     GUEST_NAME=s2
-    guest s2 linux 10.78.0.12 || { WHY="xl create failed"; return 1; }
-    traffic s2 10.78.0.12 || return 1
-    show_keys "$GUEST_ID"
-    if xenstore-read "/local/domain/$GUEST_ID/device/vif/0/queue-0/tx-data-ref" >/dev/null 2>&1; then
-        WHY="xen-netfront cannot have written staging keys"; return 1
-    fi
+    guest_with_traffic s2 linux 10.78.0.12 || return 1
+    ! fe_shares_staging "$GUEST_ID" || { WHY="xen-netfront cannot have written staging keys"; return 1; }
     json=$(netstage stat --json "vif$GUEST_ID.0")
     netstage stat "vif$GUEST_ID.0"
     [ "$(counter "$json" tx_packets)" -gt 0 ] && [ "$(counter "$json" rx_packets)" -gt 0 ] ||
@@ -49,12 +42,8 @@ linux_back_with_front() {
     GUEST_NAME=s3
     stop_back
     modprobe xen-netback || { WHY="cannot load xen-netback"; return 1; }
-    guest s3 netstage 10.78.0.13 || { WHY="xl create failed"; return 1; }
-    traffic s3 10.78.0.13 || return 1
-    show_keys "$GUEST_ID"
-    if xenstore-read "/local/domain/$GUEST_ID/device/vif/0/queue-0/tx-data-ref" >/dev/null 2>&1; then
-        WHY="frontend offered staging to a backend without it"; return 1
-    fi
+    guest_with_traffic s3 netstage 10.78.0.13 || return 1
+    ! fe_shares_staging "$GUEST_ID" || { WHY="frontend offered staging to a backend without it"; return 1; }
     guest_report s3
 }
 

@@ -188,6 +188,44 @@ static int apply_vif(struct xs_handle *xs, const char *be_dir, const struct vif_
     return xsu_transact(xs, apply_body, &c);
 }
 
+/*
+ * The guest owns its frontend directory, "backend" key included: before
+ * dom0 writes anywhere on its word, the path must be a vif backend
+ * directory for this very vif, /local/domain/B/backend/vif/DOMID/DEVID,
+ * whose "frontend" key (written by the toolstack into the backend's
+ * domain) points back at the vif.
+ */
+static int check_backend_dir(struct xs_handle *xs, const char *be_dir, uint32_t domid,
+                             unsigned devid, char *why, size_t whylen)
+{
+    unsigned b, d, v, len;
+    char expect[128], path[300];
+    char *fe;
+    bool ok = sscanf(be_dir, "/local/domain/%u/backend/vif/%u/%u", &b, &d, &v) == 3 &&
+              d == domid && v == devid && b != domid; /* not a "backend" in the guest itself */
+
+    /* Printed back from the numbers and compared, so "+0", "00" or a tail cannot pass. */
+    if (ok) {
+        snprintf(path, sizeof(path), "/local/domain/%u/backend/vif/%u/%u", b, d, v);
+        ok = !strcmp(path, be_dir);
+    }
+    if (!ok) {
+        snprintf(why, whylen, "its backend path \"%.100s\" is not a vif backend directory of "
+                 "this vif", be_dir);
+        return -1;
+    }
+    snprintf(expect, sizeof(expect), "/local/domain/%u/device/vif/%u", domid, devid);
+    snprintf(path, sizeof(path), "%s/frontend", be_dir);
+    fe = xs_read(xs, XBT_NULL, path, &len);
+    if (!fe || strcmp(fe, expect)) {
+        snprintf(why, whylen, "%.100s/frontend does not name %.60s", be_dir, expect);
+        free(fe);
+        return -1;
+    }
+    free(fe);
+    return 0;
+}
+
 static int apply(const char *path, const char *name, const struct vif_entry *v, unsigned nr)
 {
     struct xs_handle *xs = xs_open(0);
@@ -202,7 +240,7 @@ static int apply(const char *path, const char *name, const struct vif_entry *v, 
                         path, name, path);
     }
     for (unsigned i = 0; i < nr; i++) {
-        char fe_path[128], st_path[300];
+        char fe_path[128], st_path[300], why[200];
         char *be_dir, *state;
         unsigned len;
 
@@ -211,6 +249,12 @@ static int apply(const char *path, const char *name, const struct vif_entry *v, 
         be_dir = xs_read(xs, XBT_NULL, fe_path, &len);
         if (!be_dir) {
             rc = cli_fail("%s (domain %u) has no vif with devid %u", name, domid, v[i].devid);
+            continue;
+        }
+        if (check_backend_dir(xs, be_dir, domid, v[i].devid, why, sizeof(why)) < 0) {
+            rc = cli_fail("%s (domain %u) vif %u: %s; nothing written", name, domid, v[i].devid,
+                          why);
+            free(be_dir);
             continue;
         }
         if (apply_vif(xs, be_dir, &v[i].s) < 0) {
