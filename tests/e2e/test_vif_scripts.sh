@@ -10,6 +10,9 @@
 #                       dies), three times: the drivers, still reacting to
 #                       the frontend's removal, must not write the backend
 #                       directory back
+#   guest_backend_key   a guest pointing its vif's "backend" key at another
+#                       guest's backend directory: remove (run as dom0) still
+#                       removes only its own vif, and show flags the key
 #   refuses             a second create of the same vif, a missing domain and
 #                       bad arguments are refused
 set -u
@@ -103,13 +106,32 @@ forced_removal() {
     [ "$E2E_CASE_FAILED" = 0 ]
 }
 
+guest_backend_key() {
+    local d2 be2 out
+    host_with_bare_guest || return 1
+    simnet_guest g2 --vifs 1 --mac 00:16:3e:4e:53:02 || { e2e_fail "guest g2 not created"; return 1; }
+    d2=$(simnet_sim list | awk '$1 == "g2" { print $2 }')
+    be2=/local/domain/0/backend/vif/$d2/0
+    as_dom0 "$XS_TOOLS/netstage-vif-create" "$DOMID" 0 --bridge br0 >/dev/null || e2e_fail "create failed"
+    simnet_sim exec g1 -- xenstore-write device/vif/0/backend "$be2" ||
+        { e2e_fail "g1 cannot write its frontend directory"; return 1; }
+    out=$(as_dom0 "$XS_TOOLS/netstage-vif-show" "$DOMID" 0)
+    grep -q "warning: the frontend's backend key says $be2" <<<"$out" || e2e_fail "show did not flag the key"
+    grep -q "backend  /local/domain/0/backend/vif/$DOMID/0:" <<<"$out" || e2e_fail "show followed the key"
+    as_dom0 "$XS_TOOLS/netstage-vif-remove" "$DOMID" 0 --force >/dev/null || e2e_fail "remove failed"
+    simnet_xs read "$be2/frontend" >/dev/null 2>&1 || e2e_fail "removing g1's vif removed g2's backend directory"
+    simnet_xs read "/local/domain/0/backend/vif/$DOMID/0/frontend" >/dev/null 2>&1 &&
+        e2e_fail "g1's own backend directory remains"
+    [ "$E2E_CASE_FAILED" = 0 ]
+}
+
 refuses() {
     host_with_bare_guest || return 1
     as_dom0 "$XS_TOOLS/netstage-vif-create" "$DOMID" 0 --bridge br0 >/dev/null || e2e_fail "create failed"
     e2e_refused "vif $DOMID.0 exists" as_dom0 "$XS_TOOLS/netstage-vif-create" "$DOMID" 0
     e2e_refused "no domain 77" as_dom0 "$XS_TOOLS/netstage-vif-create" 77 0
     e2e_refused "'x' is not a number" as_dom0 "$XS_TOOLS/netstage-vif-create" x 0
-    e2e_refused "has no frontend directory" as_dom0 "$XS_TOOLS/netstage-vif-remove" "$DOMID" 5
+    e2e_refused "has no frontend or backend directory" as_dom0 "$XS_TOOLS/netstage-vif-remove" "$DOMID" 5
     as_dom0 "$XS_TOOLS/netstage-vif-remove" "$DOMID" 0 --force >/dev/null || e2e_fail "forced remove failed"
     [ "$E2E_CASE_FAILED" = 0 ]
 }
@@ -117,5 +139,6 @@ refuses() {
 
 e2e_case create_show_remove e2e_with_teardown create_show_remove </dev/null
 e2e_case forced_removal e2e_with_teardown forced_removal </dev/null
+e2e_case guest_backend_key e2e_with_teardown guest_backend_key </dev/null
 e2e_case refuses e2e_with_teardown refuses </dev/null
 e2e_summary
