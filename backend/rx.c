@@ -58,8 +58,9 @@ bool back_rx_arm(struct back_queue *q)
 static int read_frame(struct back_queue *q, uint8_t *buf, struct rx_frame *f)
 {
     struct virtio_net_hdr vh;
+    struct iovec frame = { buf, BACK_FRAME_MAX };
     size_t len;
-    int r = ns_pktio_read(&q->io, &vh, buf, BACK_FRAME_MAX, &len);
+    int r = ns_pktio_read(&q->io, &vh, &frame, 1, &len);
 
     if (r <= 0) {
         if (r < 0)
@@ -134,6 +135,31 @@ static int place(struct back_queue *q, struct rx_batch *b, const struct rx_frame
     return 0;
 }
 
+/*
+ * A frame that fits in one RX slot, without GSO: its one request is
+ * answered at once, with no batch entry and no grant copy.  Its response
+ * goes in its own ring position, so it needs no ordering with the
+ * batch's other frames, whose responses are written after their copy.
+ */
+static int place_small(struct back_queue *q, const struct rx_frame *f, uint64_t *bytes)
+{
+    union netif_rx_sring_entry *e = &q->rx->ring[q->rx_req_cons & (NETIF_RX_RING_SIZE - 1)];
+    struct netif_rx_request req;
+
+    memcpy(&req, &e->req, sizeof(req)); /* the one read of this shared request */
+    if (req.id >= XEN_NETIF_DATA_RX_SLOTS) {
+        back_queue_fatal(q, "rx request id %u on a staged queue", req.id);
+        return -1;
+    }
+    memcpy(q->rx_slots.slot[req.id], f->data, f->len);
+    e->rsp = (struct netif_rx_response){ .id = req.id, .offset = 0,
+                                         .flags = offload_rx_flags(&f->meta),
+                                         .status = (int16_t)f->len };
+    q->rx_req_cons++;
+    *bytes += f->len;
+    return 0;
+}
+
 static void respond(struct back_queue *q, const struct rx_batch *b)
 {
     unsigned p, s;
@@ -170,9 +196,6 @@ static void respond(struct back_queue *q, const struct rx_batch *b)
             frag++;
         }
     }
-    /* Responses sit at the positions of the requests: rsp_prod follows req_cons. */
-    if (ns_ring_publish(&q->rx->rsp_prod, &q->rx->rsp_event, q->rx_req_cons))
-        ns_dp_notify(&q->dp, q->rx_port);
 }
 
 static void account(struct back_queue *q, const struct rx_pkt *pkt)
@@ -221,7 +244,8 @@ unsigned back_rx_work(struct back_queue *q)
     size_t data_room = BACK_ARENA_BYTES - sizeof(struct rx_batch), used = 0;
     uint32_t prod = ns_ring_load(&q->rx->req_prod);
     struct rx_frame stash = { 0 };
-    unsigned reads = 0, p;
+    unsigned reads = 0, small = 0, p;
+    uint64_t small_bytes = 0;
 
     if (prod - q->rx_req_cons > NETIF_RX_RING_SIZE) {
         back_queue_fatal(q, "rx req_prod %u is more than a ring ahead of req_cons %u", prod,
@@ -230,7 +254,7 @@ unsigned back_rx_work(struct back_queue *q)
     }
     b->nr_pkts = b->nr_segs = 0;
     /* Bounded: at most two TAP reads per batch slot, dropped frames included. */
-    while (b->nr_pkts < BACK_RX_BATCH && reads < 2 * BACK_RX_BATCH) {
+    while (b->nr_pkts + small < BACK_RX_BATCH && reads < 2 * BACK_RX_BATCH) {
         struct rx_frame f;
         bool from_pending = q->pending.len != 0;
 
@@ -253,6 +277,14 @@ unsigned back_rx_work(struct back_queue *q)
                 stash = f; /* moved to the pending buffer once the batch is copied */
             break;
         }
+        if (f.len <= q->rx_slots.len && !f.meta.gso_size) {
+            if (place_small(q, &f, &small_bytes) < 0)
+                return 0;
+            small++;
+            if (from_pending)
+                q->pending.len = 0;
+            continue; /* its bytes are in the slot: the arena space is free again */
+        }
         if (place(q, b, &f) < 0)
             return 0;
         if (from_pending)
@@ -263,12 +295,22 @@ unsigned back_rx_work(struct back_queue *q)
     copy_batch(q, b);
     if (b->nr_pkts)
         respond(q, b);
+    /* Responses sit at the positions of the requests: rsp_prod follows req_cons. */
+    if ((b->nr_pkts || small) &&
+        ns_ring_publish(&q->rx->rsp_prod, &q->rx->rsp_event, q->rx_req_cons))
+        ns_dp_notify(&q->dp, q->rx_port);
     for (p = 0; p < b->nr_pkts; p++)
         account(q, &b->pkt[p]);
+    if (small) {
+        NS_STAT_ADD(q->stats->rx_packets, small);
+        NS_STAT_ADD(q->stats->rx_bytes, small_bytes);
+        NS_STAT_ADD(q->stats->rx_staged, small);
+        NS_STAT_ADD(q->stats->rx_staged_bytes, small_bytes);
+    }
     if (stash.len) {
         memcpy(q->pending.data, stash.data, stash.len);
         q->pending.len = stash.len;
         q->pending.meta = stash.meta;
     }
-    return b->nr_pkts;
+    return b->nr_pkts + small;
 }

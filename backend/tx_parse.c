@@ -81,11 +81,32 @@ static void check_staging_buffer(const struct tx_frag *f, const struct tx_parse_
         fail(pkt, TX_DROP, "staging buffer fragment beyond the slot length");
 }
 
+bool tx_is_small_staged(const struct netif_tx_request *req, const struct tx_parse_cfg *cfg)
+{
+    /* Each condition is one tx_parse would otherwise apply: the id rule of
+     * staged queues, the page rule, the Ethernet minimum and the slot. */
+    return (req->flags & ~(NETTXF_csum_blank | NETTXF_data_validated)) == 0 &&
+           req->id < XEN_NETIF_DATA_TX_SLOTS && req->size >= 14 &&
+           req->size <= cfg->tx_slot_len && (unsigned)req->offset + req->size <= PAGE_BYTES;
+}
+
 void tx_parse(const union netif_tx_sring_entry *ring, uint32_t cons, uint32_t prod,
               const struct tx_parse_cfg *cfg, struct tx_packet *pkt)
 {
+    struct netif_tx_request first;
+
+    /* With nothing published the copy is of no use (the ring is mapped
+     * whole, so it is harmless); tx_parse_copied rejects the packet. */
+    copy_slot(ring, cons, &first);
+    tx_parse_copied(&first, ring, cons, prod, cfg, pkt);
+}
+
+void tx_parse_copied(const struct netif_tx_request *first, const union netif_tx_sring_entry *ring,
+                     uint32_t cons, uint32_t prod, const struct tx_parse_cfg *cfg,
+                     struct tx_packet *pkt)
+{
     uint32_t avail = prod - cons;
-    struct netif_tx_request req;
+    struct netif_tx_request req = *first;
     uint32_t follow_sum = 0, start;
     bool more;
     unsigned k;
@@ -102,7 +123,6 @@ void tx_parse(const union netif_tx_sring_entry *ring, uint32_t cons, uint32_t pr
         fail(pkt, TX_FATAL, "no request to parse");
         return;
     }
-    copy_slot(ring, cons, &req);
     pkt->slot_id[0] = req.id;
     pkt->slot_is_extra[0] = false;
     pkt->nr_slots = 1;

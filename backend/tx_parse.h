@@ -64,4 +64,22 @@ struct tx_packet {
 void tx_parse(const union netif_tx_sring_entry *ring, uint32_t cons, uint32_t prod,
               const struct tx_parse_cfg *cfg, struct tx_packet *pkt);
 
+/*
+ * tx_parse when the caller has already taken its one copy of ring[cons]
+ * (first): the rest of the packet is read from the ring.
+ */
+void tx_parse_copied(const struct netif_tx_request *first, const union netif_tx_sring_entry *ring,
+                     uint32_t cons, uint32_t prod, const struct tx_parse_cfg *cfg,
+                     struct tx_packet *pkt);
+
+/*
+ * The common small packet, judged on a copied first request: one data
+ * request (no follow-ons, no extras, no staging-buffer flag) whose whole
+ * length is in its TX slot on a staged queue, and which tx_parse accepts
+ * as it is: TX_OK, one slot, head = total = req->size, the request's
+ * checksum flags its only metadata.  The datapath then needs nothing from
+ * tx_parse.  false says nothing about validity: tx_parse judges the rest.
+ */
+bool tx_is_small_staged(const struct netif_tx_request *req, const struct tx_parse_cfg *cfg);
+
 #endif

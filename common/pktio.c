@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 
 #include "common/pktio.h"
 
@@ -11,9 +10,9 @@
  * IEEE local-experimental ethertype 0x88b5 and zeroes; copied whole into
  * every frame, as a TAP read copies a frame out of the kernel.
  */
-static const uint8_t gen_header[14] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                        0x02, 0x4e, 0x53, 0x00, 0x00, 0x01, 0x88, 0xb5 };
-static uint8_t gen_frame[NS_PKTIO_GEN_MAX];
+static const uint8_t gen_frame[NS_PKTIO_GEN_MAX] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                                     0x02, 0x4e, 0x53, 0x00, 0x00, 0x01,
+                                                     0x88, 0xb5 };
 
 int ns_pktio_echo_init(struct ns_pktio *io)
 {
@@ -27,9 +26,27 @@ void ns_pktio_release(struct ns_pktio *io)
     io->echo_buf = NULL;
 }
 
+/* Lay len bytes of src out over the frame's pieces (their room was checked). */
+static void scatter(const struct iovec *frame, unsigned nframe, const uint8_t *src, size_t len)
+{
+    unsigned i;
+
+    if (len <= frame[0].iov_len) {
+        memcpy(frame[0].iov_base, src, len); /* a staged frame: all in the slot */
+        return;
+    }
+    for (i = 0; i < nframe && len; i++) {
+        size_t take = frame[i].iov_len < len ? frame[i].iov_len : len;
+
+        memcpy(frame[i].iov_base, src, take);
+        src += take;
+        len -= take;
+    }
+}
+
 /* Echo: the oldest frame the sink took, if any. */
-static int echo_read(struct ns_pktio *io, struct virtio_net_hdr *vh, uint8_t *buf, size_t cap,
-                     size_t *len)
+static int echo_read(struct ns_pktio *io, struct virtio_net_hdr *vh, const struct iovec *frame,
+                     unsigned nframe, size_t cap, size_t *len)
 {
     uint32_t n;
 
@@ -39,39 +56,63 @@ static int echo_read(struct ns_pktio *io, struct virtio_net_hdr *vh, uint8_t *bu
     if (n > cap)
         n = (uint32_t)cap;
     memset(vh, 0, sizeof(*vh));
-    memcpy(buf, io->echo_buf[io->echo_head], n);
+    scatter(frame, nframe, io->echo_buf[io->echo_head], n);
     io->echo_head = (io->echo_head + 1) % NS_PKTIO_ECHO_SLOTS;
     io->echo_count--;
     *len = n;
     return 1;
 }
 
-int ns_pktio_read(struct ns_pktio *io, struct virtio_net_hdr *vh, uint8_t *buf, size_t cap,
-                  size_t *len)
+static size_t capacity(const struct iovec *frame, unsigned nframe)
 {
-    struct iovec iov[2] = { { vh, sizeof(*vh) }, { buf, cap } };
+    size_t cap = 0;
+    unsigned i;
+
+    for (i = 0; i < nframe; i++)
+        cap += frame[i].iov_len;
+    return cap;
+}
+
+/* The generator: the next frame, unless one is still in flight (ping-pong). */
+static int generate(struct ns_pktio *io, struct virtio_net_hdr *vh, const struct iovec *frame,
+                    unsigned nframe, size_t *len)
+{
+    uint32_t n = io->gen_len;
+
+    if (n == 0 || (io->ping_pong && io->sent != io->returned))
+        return 0;
+    if (n > frame[0].iov_len && n > capacity(frame, nframe))
+        return 0;
+    io->sent++;
+    memset(vh, 0, sizeof(*vh));
+    scatter(frame, nframe, gen_frame, n);
+    *len = n;
+    return 1;
+}
+
+int ns_pktio_read(struct ns_pktio *io, struct virtio_net_hdr *vh, const struct iovec *frame,
+                  unsigned nframe, size_t *len)
+{
+    struct iovec iov[1 + NS_PKTIO_FRAME_IOV] = { { vh, sizeof(*vh) } };
+    size_t cap;
+    unsigned i;
     ssize_t n;
 
-    if (io->fd < 0) {
-        if (io->echo)
-            return echo_read(io, vh, buf, cap, len);
-        if (io->gen_len == 0 || io->gen_len > cap || (io->ping_pong && io->sent != io->returned))
-            return 0;
-        io->sent++;
-        if (gen_frame[12] == 0)
-            memcpy(gen_frame, gen_header, sizeof(gen_header));
-        memset(vh, 0, sizeof(*vh));
-        memcpy(buf, gen_frame, io->gen_len);
-        *len = io->gen_len;
-        return 1;
-    }
-    n = readv(io->fd, iov, 2);
+    if (nframe > NS_PKTIO_FRAME_IOV)
+        nframe = NS_PKTIO_FRAME_IOV;
+    if (io->fd < 0)
+        return io->echo ? echo_read(io, vh, frame, nframe, capacity(frame, nframe), len)
+                        : generate(io, vh, frame, nframe, len);
+    for (i = 0; i < nframe; i++)
+        iov[1 + i] = frame[i];
+    n = readv(io->fd, iov, (int)(1 + nframe));
     if (n < 0)
         return errno == EAGAIN || errno == EINTR ? 0 : -1;
     if ((size_t)n < sizeof(*vh)) {
         *len = 0;
         return 1;
     }
+    cap = capacity(frame, nframe);
     *len = (size_t)n - sizeof(*vh);
     if (*len == cap)
         *len = cap + 1; /* filled the buffer: it may have been cut */

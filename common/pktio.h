@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 /* Largest frame the generator makes. */
 #define NS_PKTIO_GEN_MAX 9018u
@@ -40,12 +41,16 @@ int ns_pktio_echo_init(struct ns_pktio *io);
 void ns_pktio_release(struct ns_pktio *io);
 
 /*
- * Read one frame into buf (cap bytes) and its header into *vh.  1 and the
- * length in *len; 0 when none is waiting; -1 on an I/O error.  A frame
- * longer than cap is reported with *len = cap + 1 (the caller drops it).
+ * Read one frame and its header (into *vh).  The frame's bytes are laid
+ * out over frame[0..nframe) in order (at most NS_PKTIO_FRAME_IOV pieces),
+ * whose lengths add up to the capacity: a frontend reads a frame's head
+ * straight into a staging slot this way.  1 and the length in *len; 0
+ * when none is waiting; -1 on an I/O error.  A frame longer than the
+ * capacity is reported with *len = capacity + 1 (the caller drops it).
  */
-int ns_pktio_read(struct ns_pktio *io, struct virtio_net_hdr *vh, uint8_t *buf, size_t cap,
-                  size_t *len);
+#define NS_PKTIO_FRAME_IOV 2u
+int ns_pktio_read(struct ns_pktio *io, struct virtio_net_hdr *vh, const struct iovec *frame,
+                  unsigned nframe, size_t *len);
 
 /* Write one frame; 0, or -1 with errno (EAGAIN/ENOBUFS: the TAP is full). */
 int ns_pktio_write(struct ns_pktio *io, const struct virtio_net_hdr *vh, const uint8_t *buf,

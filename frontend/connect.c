@@ -91,6 +91,7 @@ static int queue_setup(struct front_queue *q, unsigned slot_len)
     for (i = 0; i < FRONT_IDS; i++)
         q->tx_free[i] = (uint16_t)(FRONT_IDS - 1 - i);
     q->tx_nfree = FRONT_IDS;
+    q->tx_head_id = FRONT_NO_ID;
     front_rx_post_all(q);
     q->dp.xce = q->xce;
     q->io.fd = vif->tap.fd[q->index];

@@ -30,6 +30,7 @@
 
 #define FRONT_PAGE 4096u
 #define FRONT_IDS 256u                 /* ids per direction = ring size = slots */
+#define FRONT_NO_ID 0xffffu
 #define FRONT_FRAME_MAX (XEN_NETIF_NR_SLOTS_MIN * FRONT_PAGE)
 
 struct front_opts {
@@ -89,7 +90,8 @@ struct front_queue {
     struct ns_dp dp;                       /* the thread running this queue */
 
     uint8_t *frame;                        /* RX assembly / TX staging buffer */
-    uint8_t *tx_frame;                     /* a TAP frame waiting for ring room */
+    uint8_t *tx_frame;                     /* the TAP frame being sent (past the head if staged) */
+    uint16_t tx_head_id;                   /* id held for the next frame's head, or FRONT_NO_ID */
     uint32_t tx_pending_len;
     struct ns_pkt_meta tx_pending_meta;
 
@@ -152,6 +154,8 @@ unsigned front_tx_work(struct front_queue *q);
 unsigned front_rx_work(struct front_queue *q);
 bool front_rx_pending(struct front_queue *q);
 bool front_tx_room(struct front_queue *q);
+/* A frame waits for ring room or ids, or no id is free to read the next one's head into. */
+bool front_tx_blocked(const struct front_queue *q);
 bool front_rx_arm(struct front_queue *q);
 bool front_tx_arm(struct front_queue *q);
 void front_rx_post_all(struct front_queue *q);

@@ -19,7 +19,7 @@ static unsigned queue_work(void *arg)
 static bool queue_ready(void *arg)
 {
     struct front_queue *q = arg;
-    return front_rx_pending(q) || (q->tx_pending_len && front_tx_room(q));
+    return front_rx_pending(q) || (front_tx_blocked(q) && front_tx_room(q));
 }
 
 static bool queue_arm(void *arg)
@@ -34,7 +34,7 @@ static bool queue_arm(void *arg)
 static bool queue_want_tap(void *arg)
 {
     const struct front_queue *q = arg;
-    return q->tx_pending_len == 0;
+    return !front_tx_blocked(q);
 }
 
 static bool queue_disabled(void *arg)

@@ -91,25 +91,59 @@ static void deliver(struct front_queue *q, uint32_t len, const struct ns_pkt_met
     }
 }
 
+/*
+ * A packet wholly in its slot (rx_is_small_staged): copied out, the
+ * backend may rewrite the slot at any time and what we deliver is our
+ * copy.  Counted in *packets and *bytes, added to the shared counters by
+ * the caller once per call.
+ */
+static void deliver_small(struct front_queue *q, const struct netif_rx_response *rsp,
+                          uint64_t *packets, uint64_t *bytes)
+{
+    struct ns_pkt_meta meta = { 0 };
+    uint32_t len = (uint32_t)rsp->status;
+
+    memcpy(q->frame, q->rx_slots.slot[rsp->id], len);
+    offload_meta_from_rx_flags(rsp->flags, &meta);
+    (*packets)++;
+    *bytes += len;
+    deliver(q, len, &meta);
+}
+
 unsigned front_rx_work(struct front_queue *q)
 {
     uint32_t prod = ns_ring_load(&q->rx->rsp_prod);
+    uint64_t small_packets = 0, small_bytes = 0;
     unsigned done = 0;
+    bool fatal = false;
 
     if (prod - q->rx_rsp_cons > q->rx_req_prod - q->rx_rsp_cons) {
         front_queue_fatal(q, "rx rsp_prod %u is beyond our requests", prod);
         return 0;
     }
     while (q->rx_rsp_cons != prod && done < NETIF_RX_RING_SIZE) {
+        struct netif_rx_response first;
         struct rx_packet pkt;
-        enum rx_verdict v = rx_parse(q->rx->ring, q->rx_posted, q->rx_rsp_cons, prod, &pkt);
+        enum rx_verdict v;
         unsigned s;
 
+        /* The one read of this response: every decision below is on the copy. */
+        memcpy(&first, &q->rx->ring[q->rx_rsp_cons & RING_MASK].rsp, sizeof(first));
+        if (rx_is_small_staged(&first, q->rx_posted[q->rx_rsp_cons & RING_MASK],
+                               q->rx_slots.len)) {
+            deliver_small(q, &first, &small_packets, &small_bytes);
+            post(q, first.id);
+            q->rx_rsp_cons++;
+            done++;
+            continue;
+        }
+        v = rx_parse_copied(&first, q->rx->ring, q->rx_posted, q->rx_rsp_cons, prod, &pkt);
         if (v == RX_INCOMPLETE)
             break;
         if (v == RX_FATAL) {
             front_queue_fatal(q, "%s", pkt.why);
-            return done;
+            fatal = true;
+            break;
         }
         if (v == RX_DROP) {
             NS_STAT_INC(q->stats->drops[NS_DROP_MALFORMED]);
@@ -125,6 +159,14 @@ unsigned front_rx_work(struct front_queue *q)
         q->rx_rsp_cons += pkt.nr_slots;
         done++;
     }
+    if (small_packets) {
+        NS_STAT_ADD(q->stats->rx_packets, small_packets);
+        NS_STAT_ADD(q->stats->rx_bytes, small_bytes);
+        NS_STAT_ADD(q->stats->rx_staged, small_packets);
+        NS_STAT_ADD(q->stats->rx_staged_bytes, small_bytes);
+    }
+    if (fatal)
+        return done;
     if (done && ns_ring_publish(&q->rx->req_prod, &q->rx->req_event, q->rx_req_prod))
         ns_dp_notify(&q->dp, q->rx_port);
     return done;

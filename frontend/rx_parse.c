@@ -25,8 +25,30 @@ static enum rx_verdict take_extra(const union netif_rx_sring_entry *ring, uint32
     return RX_OK;
 }
 
+bool rx_is_small_staged(const struct netif_rx_response *rsp, uint16_t posted_id,
+                        uint16_t slot_len)
+{
+    /* Each condition is one rx_parse would otherwise apply: the posted id,
+     * a single response, the Ethernet minimum, the page; and the slot. */
+    return rsp->id == posted_id && !(rsp->flags & (NETRXF_more_data | NETRXF_extra_info)) &&
+           rsp->status >= 14 && rsp->status <= slot_len &&
+           (uint32_t)rsp->offset + (uint32_t)rsp->status <= 4096u;
+}
+
 enum rx_verdict rx_parse(const union netif_rx_sring_entry *ring, const uint16_t *posted,
                          uint32_t cons, uint32_t prod, struct rx_packet *pkt)
+{
+    struct netif_rx_response first;
+
+    /* With nothing published the copy is of no use (the ring is mapped
+     * whole, so it is harmless); rx_parse_copied reports it incomplete. */
+    memcpy(&first, &ring[cons & RING_MASK].rsp, sizeof(first));
+    return rx_parse_copied(&first, ring, posted, cons, prod, pkt);
+}
+
+enum rx_verdict rx_parse_copied(const struct netif_rx_response *first,
+                                const union netif_rx_sring_entry *ring, const uint16_t *posted,
+                                uint32_t cons, uint32_t prod, struct rx_packet *pkt)
 {
     bool more = true, error = false;
     unsigned k;
@@ -40,7 +62,10 @@ enum rx_verdict rx_parse(const union netif_rx_sring_entry *ring, const uint16_t 
             return RX_INCOMPLETE;
         if (pkt->nr_frags == RX_PARSE_MAX_FRAGS)
             return fail(pkt, RX_FATAL, "packet longer than 18 fragments");
-        memcpy(&rsp, &ring[pos & RING_MASK].rsp, sizeof(rsp));
+        if (pos == cons)
+            rsp = *first;
+        else
+            memcpy(&rsp, &ring[pos & RING_MASK].rsp, sizeof(rsp));
         if (rsp.id != posted[pos & RING_MASK])
             return fail(pkt, RX_FATAL, "response id differs from the request at its position");
         pkt->nr_slots++;

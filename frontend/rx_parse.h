@@ -8,6 +8,7 @@
 #ifndef NETSTAGE_FRONTEND_RX_PARSE_H
 #define NETSTAGE_FRONTEND_RX_PARSE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/offload.h"
@@ -43,5 +44,24 @@ struct rx_packet {
  */
 enum rx_verdict rx_parse(const union netif_rx_sring_entry *ring, const uint16_t *posted,
                          uint32_t cons, uint32_t prod, struct rx_packet *pkt);
+
+/*
+ * rx_parse when the caller has already taken its one copy of the response
+ * at cons (first): the rest of the packet is read from the ring.
+ */
+enum rx_verdict rx_parse_copied(const struct netif_rx_response *first,
+                                const union netif_rx_sring_entry *ring, const uint16_t *posted,
+                                uint32_t cons, uint32_t prod, struct rx_packet *pkt);
+
+/*
+ * The common small packet, judged on a copied response: one response (no
+ * more data, no extra) for the id posted at its position, whose whole
+ * length fits in an RX slot of slot_len bytes, and which rx_parse accepts
+ * as it is: RX_OK, one slot, total = status, the response's checksum flags
+ * its only metadata.  false says nothing about validity: rx_parse judges
+ * the rest.
+ */
+bool rx_is_small_staged(const struct netif_rx_response *rsp, uint16_t posted_id,
+                        uint16_t slot_len);
 
 #endif

@@ -1,6 +1,8 @@
-# Tests of the drivers' pure parsing code (backend/tx_parse.c).  Included
+# Tests of the drivers' pure code (backend/tx_parse.c, common/pktio.c).  Included
 # after mk/drivers.mk (and so after mk/fuzz.mk): it adds to FUZZ_TARGETS.
 $(BUILD)/tests/unit/test_tx_parse: $(BUILD)/backend/tx_parse.o $(BUILD)/common/offload.o
+# The benchmark's frame source and sink.
+$(BUILD)/tests/unit/test_pktio: $(BUILD)/common/pktio.o
 
 # tx_parse reads the TX ring a guest writes.
 $(BUILD)/fuzz/fuzz_tx_parse: tests/fuzz/fuzz_tx_parse.c backend/tx_parse.c common/offload.c

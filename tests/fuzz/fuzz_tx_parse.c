@@ -166,6 +166,28 @@ static void check_ok(const struct tx_parse_cfg *cfg, const struct tx_packet *p)
     }
 }
 
+/*
+ * The datapath's shortcut (tx_is_small_staged) must only ever accept what
+ * tx_parse accepts, and mean exactly what it says: one slot, the whole
+ * packet in the slot, the request's checksum flags as the only metadata.
+ */
+static void check_small(const union netif_tx_sring_entry *ring, uint32_t cons, uint32_t prod,
+                        const struct tx_parse_cfg *cfg, const struct tx_packet *p)
+{
+    struct netif_tx_request first;
+
+    if (prod == cons)
+        return;
+    memcpy(&first, &ring[cons & MASK], sizeof(first));
+    if (!tx_is_small_staged(&first, cfg))
+        return;
+    check(p->verdict == TX_OK && p->nr_slots == 1 && p->nr_frags == 1 && !p->mcast_only);
+    check(p->total == first.size && p->head == first.size && p->slot_id[0] == first.id);
+    check(p->meta.gso_size == 0 &&
+          p->meta.csum_blank == ((first.flags & NETTXF_csum_blank) != 0) &&
+          p->meta.data_validated == ((first.flags & NETTXF_data_validated) != 0));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -196,6 +218,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     tx_parse(ring, cons, prod, &cfg, &p);
     check(p.verdict == TX_OK || p.verdict == TX_DROP || p.verdict == TX_FATAL);
+    check_small(ring, cons, prod, &cfg, &p);
     check(p.nr_frags <= cfg.fatal_slots + 1 && p.nr_frags <= TX_MAX_FRAGS);
     check(p.nr_slots <= TX_MAX_FRAGS + TX_MAX_EXTRAS);
     if (p.verdict == TX_FATAL) {

@@ -1117,6 +1117,62 @@ static void test_wrap_around(void **state)
     }
 }
 
+/*
+ * tx_is_small_staged: the backend's shortcut for one-request packets that
+ * lie wholly in their slot.  Where it says yes, tx_parse must agree and
+ * give exactly the one-slot result the shortcut relies on; everything it
+ * declines (valid or not) is left to tx_parse.
+ */
+static void check_small(struct rb *r, const struct tx_parse_cfg *cfg, uint16_t id,
+                        uint16_t offset, uint16_t flags, uint16_t size, bool expect)
+{
+    struct netif_tx_request q = { .gref = 77, .offset = offset, .flags = flags, .id = id,
+                                  .size = size };
+    struct tx_packet p;
+
+    at(r, 3);
+    req(r, id, 77, offset, flags, size);
+    if (tx_is_small_staged(&q, cfg) != expect)
+        fail_msg("id %u offset %u flags %#x size %u (slot %u): expected %s", id, offset, flags,
+                 size, cfg->tx_slot_len, expect ? "small" : "not small");
+    if (!expect)
+        return;
+    parse(r, cfg, &p);
+    assert_verdict(&p, TX_OK);
+    assert_int_equal(p.nr_slots, 1);
+    assert_int_equal(p.total, size);
+    assert_int_equal(p.head, size);
+    assert_int_equal(p.slot_id[0], id);
+    assert_int_equal(p.meta.csum_blank, (flags & NETTXF_csum_blank) != 0);
+    assert_int_equal(p.meta.data_validated, (flags & NETTXF_data_validated) != 0);
+    assert_int_equal(p.meta.gso_size, 0);
+}
+
+static void test_small_staged(void **state)
+{
+    struct rb *r = *state;
+
+    check_small(r, &STAGED, 5, 0, 0, 64, true);
+    check_small(r, &STAGED, 255, 0, NETTXF_csum_blank | NETTXF_data_validated, 256, true);
+    check_small(r, &STAGED, 0, 4032, NETTXF_data_validated, 14, true);
+    check_small(r, &TX_ONLY, 9, 0, 0, 60, true);
+    /* Valid, but not all in the slot, or not staged. */
+    check_small(r, &STAGED, 5, 0, 0, 257, false);
+    check_small(r, &UNSTAGED, 5, 0, 0, 64, false);
+    check_small(r, &RX_ONLY, 5, 0, 0, 64, false);
+    /* Packets of more than one slot. */
+    check_small(r, &STAGED, 5, 0, NETTXF_more_data, 64, false);
+    check_small(r, &STAGED, 5, 0, NETTXF_extra_info, 64, false);
+    check_small(r, &STAGED, 5, 0, NETTXF_staging_buffer, 64, false);
+    /* What tx_parse drops or finds fatal. */
+    check_small(r, &STAGED, 5, 0, 0, 13, false);
+    check_small(r, &STAGED, 5, 0, FLAG_BIT5, 64, false);
+    check_small(r, &STAGED, 5, 0, FLAG_BIT6, 64, false);
+    check_small(r, &STAGED, 256, 0, 0, 64, false);
+    check_small(r, &STAGED, 0xffff, 0, 0, 64, false);
+    check_small(r, &STAGED, 5, 4050, 0, 64, false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1148,6 +1204,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_staging_buffer_bad, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrap_around, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_staged, setup, teardown),
     };
     return cmocka_run_group_tests(tests, 0, NULL);
 }

@@ -1,14 +1,16 @@
 #!/bin/bash
-# Instructions per packet in the backend, by mode: netstage-back runs under
-# callgrind (valgrind) in benchmark mode for a few seconds while the
-# frontend drives it at full speed; its instruction count is divided by
+# Instructions per packet, by mode: one daemon (the backend unless --front)
+# runs under callgrind (valgrind) in benchmark mode for a few seconds while
+# the other drives it at full speed; its instruction count is divided by
 # the packets it handled.  User-space instructions only: the kernel's work
 # inside the simulator's grant copies and notifications is not counted.
-#   tools/bench/callgrind.sh [SECONDS]     (default 6)
+#   tools/bench/callgrind.sh [--front] [SECONDS]     (default 6)
 # Prints one line per mode and keeps the callgrind files in
-# $BUILD/callgrind/ for callgrind_annotate.
+# $BUILD/callgrind/ (back-MODE.out, front-MODE.out) for callgrind_annotate.
 set -euo pipefail
 BUILD=${BUILD:-build/release}
+ROLE=back
+if [ "${1:-}" = --front ]; then ROLE=front; shift; fi
 SECS=${1:-6}
 command -v valgrind >/dev/null || { echo "$0: valgrind is not installed" >&2; exit 1; }
 . tools/lib/simnet.sh
@@ -26,12 +28,19 @@ count() { # count ROLE KEY: a counter summed over the role's queues
 }
 
 profile() { # profile NAME "BACK OPTIONS" "FRONT OPTIONS"
-    local out="$outdir/$1.out" pk ir
-    ip netns exec "$(simnet_ns d0)" "$SIMNET_BIN/netstage" sim exec --host "$SIMNET_HOST" \
-        Domain-0 -- valgrind --tool=callgrind --callgrind-out-file="$out" \
-        "$SIMNET_BIN/netstage-back" $2 >>"$SIMNET_LOGS/back.log" 2>&1 &
-    SIMNET_PIDS+=($!)
-    simnet_front g1 $3
+    local out="$outdir/$ROLE-$1.out" pk ir
+    local grind=(valgrind --tool=callgrind --callgrind-out-file="$out")
+    if [ $ROLE = back ]; then
+        ip netns exec "$(simnet_ns d0)" "$SIMNET_BIN/netstage" sim exec --host "$SIMNET_HOST" \
+            Domain-0 -- "${grind[@]}" "$SIMNET_BIN/netstage-back" $2 >>"$SIMNET_LOGS/back.log" 2>&1 &
+        SIMNET_PIDS+=($!)
+        simnet_front g1 $3
+    else
+        simnet_back $2
+        ip netns exec "$(simnet_ns g1)" "$SIMNET_BIN/netstage" sim exec --host "$SIMNET_HOST" \
+            g1 -- "${grind[@]}" "$SIMNET_BIN/netstage-front" $3 >>"$SIMNET_LOGS/front-g1.log" 2>&1 &
+        SIMNET_PIDS+=($!)
+    fi
     simnet_wait_connected g1 >/dev/null || { echo "$1: did not connect" >&2; simnet_stop || true; return; }
     sleep "$SECS"
     pk=$(( $(count back tx_packets) + $(count front rx_packets) ))
