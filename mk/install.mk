@@ -3,7 +3,9 @@
 # own daemon).
 #   $(PREFIX)/bin                 netstage, netstage-back, netstage-front and
 #                                 the netstage-vif-* xenstore scripts
-#   $(PREFIX)/lib/netstage        the simulator (`netstage sim` looks there)
+#   $(PREFIX)/lib/netstage        the simulator (`netstage sim` looks there) and
+#                                 the benchmark (`netstage bench`: bench/, lib/,
+#                                 netstage-rawring)
 #   $(PREFIX)/lib/systemd/system  netstage-back.service, netstage-front.service
 #   $(SYSCONFDIR)/init.d          SysV scripts netstage-back, netstage-front
 #   $(SYSCONFDIR)/default         their options (kept if present)
@@ -25,14 +27,19 @@ sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@NAME@|$(1)|g' -e 's|@NAME_VAR@|$(2)|g' \
     -e 's|@REQUIRES@|$(3)|g' -e 's|@BEFORE@|$(4)|g' -e 's|@SUMMARY@|$(5)|g'
 endef
 
-install: $(addprefix $(BUILD)/bin/,$(INSTALL_BIN)) $(addprefix $(BUILD)/,$(INSTALL_SIM))
+install: $(addprefix $(BUILD)/bin/,$(INSTALL_BIN)) $(addprefix $(BUILD)/,$(INSTALL_SIM)) \
+         $(BUILD)/bin/netstage-rawring
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/netstage \
+	    $(DESTDIR)$(PREFIX)/lib/netstage/bench $(DESTDIR)$(PREFIX)/lib/netstage/lib \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(SYSCONFDIR)/init.d \
 	    $(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(PREFIX)/share/netstage \
 	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(addprefix $(BUILD)/bin/,$(INSTALL_BIN)) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(addprefix tools/xenstore/,$(INSTALL_XS)) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0755 $(addprefix $(BUILD)/,$(INSTALL_SIM)) $(DESTDIR)$(PREFIX)/lib/netstage/
+	install -m 0755 $(addprefix $(BUILD)/,$(INSTALL_SIM)) $(BUILD)/bin/netstage-rawring \
+	    $(DESTDIR)$(PREFIX)/lib/netstage/
+	install -m 0755 tools/bench/bench.sh $(DESTDIR)$(PREFIX)/lib/netstage/bench/
+	install -m 0644 tools/lib/simnet.sh $(DESTDIR)$(PREFIX)/lib/netstage/lib/
 	$(call deploy_subst,netstage-back,NETSTAGE_BACK,xen,xendomains,netstage network backend for Xen guests) \
 	    $(DEPLOY)/netstage.init.in >$(DESTDIR)$(SYSCONFDIR)/init.d/netstage-back
 	$(call deploy_subst,netstage-front,NETSTAGE_FRONT,,networking,netstage network frontend of a Xen guest) \

@@ -1,7 +1,8 @@
 #!/bin/bash
 # make install into a scratch prefix, as an operator would run it:
 #   layout          every file in place; the programs run from there
-#                   (netstage sim finds the simulator in ../lib/netstage)
+#                   (netstage sim finds the simulator in ../lib/netstage,
+#                   netstage bench its script and the raw ring there)
 #   init_scripts    both SysV scripts parse, name their daemon and report
 #                   "not running" with status 3; an /etc/default file the
 #                   operator edited survives a reinstall
@@ -26,7 +27,8 @@ layout() {
     install_into || { e2e_fail "make install failed"; return 1; }
     for f in bin/netstage bin/netstage-back bin/netstage-front bin/netstage-vif-show \
              bin/netstage-vif-create bin/netstage-vif-remove lib/netstage/libxensim.so \
-             lib/netstage/xensim-hv lib/netstage/xensim-domain \
+             lib/netstage/xensim-hv lib/netstage/xensim-domain lib/netstage/netstage-rawring \
+             lib/netstage/bench/bench.sh lib/netstage/lib/simnet.sh \
              lib/systemd/system/netstage-back.service lib/systemd/system/netstage-front.service \
              share/netstage/modprobe-netstage-back.conf share/netstage/modprobe-netstage-front.conf \
              share/man/man1/netstage.1 share/man/man8/netstage-back.8 \
@@ -43,6 +45,9 @@ layout() {
     # The installed tool finds the installed simulator.
     "$P/bin/netstage" sim up --host "$DEST/host" >/dev/null 2>&1 || e2e_fail "installed netstage sim up"
     "$P/bin/netstage" sim down --host "$DEST/host" >/dev/null 2>&1 || e2e_fail "installed netstage sim down"
+    # The installed benchmark runs from anywhere: here its shortest configuration.
+    (cd / && "$P/bin/netstage" bench --only '^raw') | grep -Eq '^raw +raw +64 +1 +[0-9.]+' ||
+        e2e_fail "installed netstage bench --only '^raw' printed no raw-ring rate"
     [ "$E2E_CASE_FAILED" = 0 ]
 }
 

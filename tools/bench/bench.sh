@@ -12,20 +12,35 @@
 # Runs are interleaved (every configuration once per round) and repeated;
 # the table gives medians, and ratios are medians of per-round ratios.
 #
-#   tools/bench/bench.sh [--long] [--json]
+#   tools/bench/bench.sh [--long] [--json] [--only REGEX]    (or: netstage bench ...)
 #     short (default): 64-byte packets, 1 queue, 1 s per run, 3 rounds
 #     --long: 64, 256 and 1500 bytes, 1 and 2 queues, 3 s per run, 5 rounds
+#     --only: run the configurations whose "DIR MODE BYTES QUEUES" line
+#             matches the extended regular expression (e.g. 'staging|raw')
+# Needs root (network namespaces).  The programs come from $BUILD/bin, or
+# from $NETSTAGE_BIN and $NETSTAGE_RAWRING (set by `netstage bench`).
 set -euo pipefail
 BUILD=${BUILD:-build/release}
-LONG=0 JSON=0
-for a in "$@"; do
-    case "$a" in
+LONG=0 JSON=0 ONLY=
+usage() { # usage [STATUS]: to stdout when asked for (status 0), else to stderr
+    local out=2
+    [ "${1:-2}" = 0 ] && out=1
+    echo "usage: netstage bench [--long] [--json] [--only REGEX]" >&$out
+    exit "${1:-2}"
+}
+while [ $# -gt 0 ]; do
+    case "$1" in
+    -h|--help) usage 0 ;;
     --long) LONG=1 ;;
     --json) JSON=1 ;;
-    *) echo "usage: $0 [--long] [--json]" >&2; exit 2 ;;
+    --only) [ $# -ge 2 ] || usage; ONLY=$2; shift ;;
+    *) usage ;;
     esac
+    shift
 done
-. tools/lib/simnet.sh
+[ "$(id -u)" = 0 ] || { echo "netstage bench: needs root (it creates network namespaces)" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/simnet.sh"
+RAWRING=${NETSTAGE_RAWRING:-$SIMNET_BIN/netstage-rawring}
 trap 'simnet_down' EXIT
 trap 'exit 130' INT TERM
 
@@ -57,7 +72,7 @@ get() { awk -v k="$2" '$1 " " $2 == k { print $3 }' <<<"$1"; }
 measure() {
     local dir=$1 mode=$2 size=$3 nq=$4 back=(--bench) front=(--bench --queues "$nq") c0 c1 t0 t1 pk n o
     if [ "$dir" = raw ]; then
-        read -r pk t0 < <("$SIMNET_BIN/netstage-rawring" "$size" "$SECS")
+        read -r pk t0 < <("$RAWRING" "$size" "$SECS")
         awk -v p="$pk" -v t="$t0" 'BEGIN { printf "%.4f 0 0\n", p / t / 1e6 }'
         return
     fi
@@ -95,12 +110,12 @@ for round in $(seq 1 $ROUNDS); do
     while read -r dir mode size nq; do
         echo "$round $dir $mode $size $nq $(measure "$dir" "$mode" "$size" "$nq")" >>"$RESULTS"
         [ $JSON = 1 ] || printf '.' >&2
-    done < <(configs)
+    done < <(configs | grep -E -- "${ONLY:-.}")
 done
 [ $JSON = 1 ] || echo >&2
 
 # Medians per configuration, and per-round ratios against copy and raw.
-awk -v json=$JSON -v rounds=$ROUNDS '
+awk -v json=$JSON -v rounds=$ROUNDS -v only="$ONLY" '
 function median(arr, n,    i, j, t) {
     for (i = 2; i <= n; i++) for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) { t = arr[j]; arr[j] = arr[j - 1]; arr[j - 1] = t }
     return n % 2 ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
@@ -142,6 +157,10 @@ END {
     }
     tx = "tx staging 64 1"; rx = "rx staging 64 1"
     np = (N[tx] > N[rx]) ? N[tx] : N[rx]
+    if (only != "") { # a subset: the summary would compare configurations not run
+        if (json) print "]}"
+        exit
+    }
     if (json)
         printf "],\"summary\":{\"tx64_staging_copy\":%.4f,\"rx64_staging_copy\":%.4f,\"tx64_staging_raw\":%.4f,\"notify_per_pkt\":%.5f}}\n",
             RC[tx], RC[rx], RR[tx], np

@@ -4,7 +4,8 @@
 # own; netstage-back runs in dom0's with its TAPs on bridge br0, and
 # netstage-front in each guest's.
 #
-# Source it, set BUILD (default build/release), then:
+# Source it, set BUILD (default build/release) or NETSTAGE_BIN (the
+# directory holding netstage, netstage-back and netstage-front), then:
 #   simnet_up                      host + dom0 namespace + br0 (10.77.0.1/24)
 #   simnet_guest NAME [create options]   guest domain + its namespace
 #   simnet_back [netstage-back options]
@@ -19,7 +20,7 @@
 # Everything is bounded in time; simnet_down is safe to call twice.
 
 BUILD=${BUILD:-build/release}
-SIMNET_BIN=$(cd "$BUILD/bin" && pwd)
+SIMNET_BIN=${NETSTAGE_BIN:-$(cd "$BUILD/bin" && pwd)}
 SIMNET_HOST=""
 SIMNET_TAG=""
 SIMNET_LOGS=""

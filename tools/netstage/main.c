@@ -1,4 +1,4 @@
-/* netstage: the command-line tool (simulated hosts, daemon counters, vif settings). */
+/* netstage: the command-line tool (simulated hosts, daemon counters, vif settings, benchmark). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +24,8 @@ static void usage(FILE *out)
           "  sim     run a simulated Xen host on this machine (see `netstage sim --help`)\n"
           "  stat    show the counters of running daemons (see `netstage stat --help`)\n"
           "  config  per-vif settings from an xl domain config (see `netstage config --help`)\n"
+          "  bench   packet rates of the paravirtual path on a simulated host\n"
+          "          (see `netstage bench --help`)\n"
           "  help    this text\n",
           out);
 }
@@ -40,6 +42,8 @@ int main(int argc, char **argv)
         return cmd_stat(argc - 1, argv + 1);
     if (!strcmp(argv[1], "config"))
         return cmd_config(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "bench"))
+        return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(stdout);
         return 0;

@@ -57,7 +57,8 @@ const char *sim_host_dir(const char *opt)
     return env && *env ? env : SIM_DEFAULT_HOST;
 }
 
-int sim_tool_path(char *buf, size_t len, const char *name)
+int cli_find_near_self(char *buf, size_t len, const char *const *rel, size_t nrel,
+                       const char *name)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -68,16 +69,21 @@ int sim_tool_path(char *buf, size_t len, const char *name)
     if (!slash)
         return -1;
     *slash = '\0';
-    /* Build tree: <build>/bin/netstage -> <build>/xensim/NAME.
-     * Installed:  <prefix>/bin/netstage  -> <prefix>/lib/netstage/NAME. */
-    static const char *const rel[] = { "../xensim", "../lib/netstage" };
-    for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+    for (size_t i = 0; i < nrel; i++) {
         int m = snprintf(buf, len, "%s/%s/%s", exe, rel[i], name);
         if (m > 0 && (size_t)m < len && access(buf, R_OK) == 0)
             return 0;
     }
     errno = ENOENT;
     return -1;
+}
+
+int sim_tool_path(char *buf, size_t len, const char *name)
+{
+    /* Build tree: <build>/bin/netstage -> <build>/xensim/NAME.
+     * Installed:  <prefix>/bin/netstage  -> <prefix>/lib/netstage/NAME. */
+    static const char *const rel[] = { "../xensim", "../lib/netstage" };
+    return cli_find_near_self(buf, len, rel, sizeof(rel) / sizeof(rel[0]), name);
 }
 
 struct xs_handle *sim_xs_open(const char *host)
