@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/prefetch.h"
 #include "common/ring.h"
 #include "frontend/frontend.h"
 #include "frontend/rx_parse.h"
@@ -110,6 +111,28 @@ static void deliver_small(struct front_queue *q, const struct netif_rx_response 
     deliver(q, len, &meta);
 }
 
+/* Responses one call prefetches for (see common/prefetch.h). */
+#define RX_PREFETCH 64u
+
+/*
+ * Before the responses are taken, ask for what they will need: the slots
+ * of the ids we posted at their positions (our own record, so no peer
+ * value is involved), and ownership of the lines where those ids will be
+ * posted again.  The backend wrote both last.
+ */
+static void prefetch_responses(const struct front_queue *q, uint32_t prod)
+{
+    uint32_t i, n = prod - q->rx_rsp_cons;
+
+    if (n > RX_PREFETCH)
+        n = RX_PREFETCH;
+    if (q->rx_slots.len)
+        for (i = 0; i < n; i++)
+            ns_prefetch_read(q->rx_slots.slot[q->rx_posted[(q->rx_rsp_cons + i) & RING_MASK]]);
+    for (i = 0; i < n; i += 64 / sizeof(union netif_rx_sring_entry))
+        ns_prefetch_write(&q->rx->ring[(q->rx_req_prod + i) & RING_MASK]);
+}
+
 unsigned front_rx_work(struct front_queue *q)
 {
     uint32_t prod = ns_ring_load(&q->rx->rsp_prod);
@@ -121,6 +144,7 @@ unsigned front_rx_work(struct front_queue *q)
         front_queue_fatal(q, "rx rsp_prod %u is beyond our requests", prod);
         return 0;
     }
+    prefetch_responses(q, prod);
     while (q->rx_rsp_cons != prod && done < NETIF_RX_RING_SIZE) {
         struct netif_rx_response first;
         struct rx_packet pkt;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "common/prefetch.h"
 #include "common/ring.h"
 #include "frontend/frontend.h"
 
@@ -231,6 +232,32 @@ static int read_frame(struct front_queue *q, uint32_t *len, struct ns_pkt_meta *
     return 1;
 }
 
+/* Requests (and slots) one call asks ownership of ahead (see common/prefetch.h). */
+#define TX_PREFETCH 64u
+#define ENTRIES_PER_LINE (64 / sizeof(union netif_tx_sring_entry))
+
+/*
+ * Before filling them, ask for the lines this call will write: the slots
+ * of the ids on top of the free stack (the next taken) and the ring
+ * entries from req_prod on, as far as the ring has room (further on the
+ * backend still has responses to write).  The backend read all of them
+ * last.
+ */
+static void prefetch_for_write(const struct front_queue *q)
+{
+    uint32_t room = NETIF_TX_RING_SIZE - (q->tx_req_prod - q->tx_rsp_cons);
+    unsigned k, n = q->tx_nfree < TX_PREFETCH ? q->tx_nfree : TX_PREFETCH;
+    uint32_t i;
+
+    if (q->tx_slots.len)
+        for (k = 1; k <= n; k++)
+            ns_prefetch_write(q->tx_slots.slot[q->tx_free[q->tx_nfree - k]]);
+    if (room > TX_PREFETCH)
+        room = TX_PREFETCH;
+    for (i = 0; i < room; i += ENTRIES_PER_LINE)
+        ns_prefetch_write(&q->tx->ring[(q->tx_req_prod + i) & (NETIF_TX_RING_SIZE - 1)]);
+}
+
 unsigned front_tx_work(struct front_queue *q)
 {
     uint32_t old_prod = q->tx_req_prod;
@@ -240,6 +267,7 @@ unsigned front_tx_work(struct front_queue *q)
     reap(q);
     if (ns_fatal_pending(&q->vif->fatal))
         return 0;
+    prefetch_for_write(q);
     /* Bounded: one ring's worth of frames per call. */
     while (reads < NETIF_TX_RING_SIZE) {
         uint32_t len = q->tx_pending_len;
