@@ -1,8 +1,14 @@
-# Tests of the drivers' pure code (backend/tx_parse.c, common/pktio.c).  Included
+# Tests of the drivers' code on its own (backend/tx_parse.c, common/pktio.c,
+# frontend/tx.c).  Included
 # after mk/drivers.mk (and so after mk/fuzz.mk): it adds to FUZZ_TARGETS.
 $(BUILD)/tests/unit/test_tx_parse: $(BUILD)/backend/tx_parse.o $(BUILD)/common/offload.o
 # The benchmark's frame source and sink.
 $(BUILD)/tests/unit/test_pktio: $(BUILD)/common/pktio.o
+# The frontend's TX path against a backend played by the test (links the
+# datapath's real objects, and so Xen's event channel library).
+$(BUILD)/tests/unit/test_front_tx: $(BUILD)/tests/unit/test_front_tx.o $(BUILD)/frontend/tx.o \
+                                   $(COMMON_DP_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA) $(XEN_LIBS)
 
 # tx_parse reads the TX ring a guest writes.
 $(BUILD)/fuzz/fuzz_tx_parse: tests/fuzz/fuzz_tx_parse.c backend/tx_parse.c common/offload.c
