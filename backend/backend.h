@@ -84,6 +84,10 @@ struct back_queue {
     netif_rx_sring_t *rx;
     uint32_t tx_req_cons, tx_rsp_prod;
     uint32_t rx_req_cons;             /* RX responses go at request positions */
+    /* RX requests copied from the ring (each position once per posting):
+     * those before rx_req_copied, at their positions. */
+    struct netif_rx_request rx_req[NETIF_RX_RING_SIZE];
+    uint32_t rx_req_copied;
 
     xengnttab_handle *xgt;
     xenevtchn_handle *xce;

@@ -85,6 +85,22 @@ static int read_frame(struct back_queue *q, uint8_t *buf, struct rx_frame *f)
     return 1;
 }
 
+/*
+ * The posted request at ring index idx (below the req_prod that was
+ * checked), copied from the ring the first time it is asked for, and in
+ * order, so every position is read once per posting whoever asks first:
+ * the prefetch before a batch or the placing of a frame.
+ */
+static const struct netif_rx_request *rx_request(struct back_queue *q, uint32_t idx)
+{
+    while ((int32_t)(idx - q->rx_req_copied) >= 0) {
+        uint32_t pos = q->rx_req_copied++ & (NETIF_RX_RING_SIZE - 1);
+
+        memcpy(&q->rx_req[pos], &q->rx->ring[pos].req, sizeof(q->rx_req[pos]));
+    }
+    return &q->rx_req[idx & (NETIF_RX_RING_SIZE - 1)];
+}
+
 /* Consume the requests for frame f, stage its head and plan its grant copies. */
 static int place(struct back_queue *q, struct rx_batch *b, const struct rx_frame *f)
 {
@@ -99,13 +115,10 @@ static int place(struct back_queue *q, struct rx_batch *b, const struct rx_frame
     pkt->head = (uint16_t)(q->rx_slots.len ? (f->len < q->rx_slots.len ? f->len : q->rx_slots.len)
                                            : 0);
     for (s = 0; s < need; s++) {
-        struct netif_rx_request req;
+        struct netif_rx_request req = *rx_request(q, q->rx_req_cons + s);
         uint32_t start, end, lo;
         xengnttab_grant_copy_segment_t *seg;
 
-        /* The one read of this shared request. */
-        memcpy(&req, &q->rx->ring[(q->rx_req_cons + s) & (NETIF_RX_RING_SIZE - 1)].req,
-               sizeof(req));
         if (q->rx_slots.len && req.id >= XEN_NETIF_DATA_RX_SLOTS) {
             back_queue_fatal(q, "rx request id %u on a staged queue", req.id);
             return -1;
@@ -145,9 +158,8 @@ static int place(struct back_queue *q, struct rx_batch *b, const struct rx_frame
 static int place_small(struct back_queue *q, const struct rx_frame *f, uint64_t *bytes)
 {
     union netif_rx_sring_entry *e = &q->rx->ring[q->rx_req_cons & (NETIF_RX_RING_SIZE - 1)];
-    struct netif_rx_request req;
+    struct netif_rx_request req = *rx_request(q, q->rx_req_cons);
 
-    memcpy(&req, &e->req, sizeof(req)); /* the one read of this shared request */
     if (req.id >= XEN_NETIF_DATA_RX_SLOTS) {
         back_queue_fatal(q, "rx request id %u on a staged queue", req.id);
         return -1;
@@ -242,10 +254,11 @@ static void copy_batch(struct back_queue *q, struct rx_batch *b)
 /*
  * Before the batch, ask to own the lines it will write (see
  * common/prefetch.h): the posted requests' lines, where the responses go,
- * and the RX slots those requests name (ids read as hints only, masked
- * into the slot array; place() and place_small() take the one copy).
+ * and the RX slots those requests name.  The requests are taken here
+ * through rx_request, so the ids used are the copies the frames will be
+ * placed by; an id out of range is left for place() to refuse.
  */
-static void prefetch_batch(const struct back_queue *q, uint32_t prod)
+static void prefetch_batch(struct back_queue *q, uint32_t prod)
 {
     uint32_t i, n = prod - q->rx_req_cons;
 
@@ -256,11 +269,10 @@ static void prefetch_batch(const struct back_queue *q, uint32_t prod)
     if (!q->rx_slots.len)
         return;
     for (i = 0; i < n; i++) {
-        uint16_t id = __atomic_load_n(
-            &q->rx->ring[(q->rx_req_cons + i) & (NETIF_RX_RING_SIZE - 1)].req.id,
-            __ATOMIC_RELAXED);
+        uint16_t id = rx_request(q, q->rx_req_cons + i)->id;
 
-        ns_prefetch_write(q->rx_slots.slot[id & (XEN_NETIF_DATA_RX_SLOTS - 1)]);
+        if (id < XEN_NETIF_DATA_RX_SLOTS)
+            ns_prefetch_write(q->rx_slots.slot[id]);
     }
 }
 
