@@ -20,6 +20,7 @@
 
 #include "backend/staging_list.h"
 #include "backend/tx_parse.h"
+#include "common/data_ring.h"
 #include "common/dp_loop.h"
 #include "common/fatal.h"
 #include "common/log.h"
@@ -33,6 +34,7 @@ struct back_opts {
     unsigned max_queues;      /* multi-queue-max-queues */
     bool staging;             /* offer feature-staging-slots */
     unsigned slot_len_max;    /* staging-slot-len-max */
+    unsigned data_ring_max_order; /* staging-data-ring-max-order offered; 0: not offered */
     bool remainder_map;       /* bytes past the slot by grant map instead of copy */
     unsigned busy_poll_us;    /* busy-poll budget ceiling; 0 = never spin */
     unsigned fatal_slots;     /* F */
@@ -60,6 +62,15 @@ struct back_slots {
     void *map_base;                       /* every distinct slot page, mapped in one call */
     struct slot_pages pages;              /* their grants, in mapping order */
     uint32_t list_ref;
+};
+
+/* A queue's staging data ring (section 8), mapped for the connection. */
+struct back_data_ring {
+    unsigned order;                       /* 0: the queue has none */
+    uint32_t ref;                         /* data-ring-ref */
+    struct xen_netif_data_intf *intf;     /* the interface page, writable */
+    uint8_t *in_pages;                    /* the in ring (our RX heads), writable */
+    uint8_t *out_pages;                   /* the out ring (guest TX heads), read-only */
 };
 
 /* A frame read from the TAP that waits for enough RX requests. */
@@ -94,6 +105,9 @@ struct back_queue {
     evtchn_port_t tx_port, rx_port;  /* equal with a single channel */
 
     struct back_slots tx_slots, rx_slots;
+    struct back_data_ring dring;
+    struct ns_dring tx_dring;        /* we consume guest TX heads (max_len 0: TX not on the ring) */
+    struct ns_dring rx_dring;        /* we produce guest RX heads (likewise) */
     struct ns_pktio io;              /* the TAP queue, or the benchmark's generator/sink */
     struct ns_dp dp;                 /* the thread running this queue */
 
@@ -164,6 +178,14 @@ int back_slots_setup(struct back_queue *q, struct back_slots *s, uint32_t list_r
 void back_slots_release(struct back_queue *q, struct back_slots *s);
 /* No page of one direction appears in the other or as a list page. */
 bool back_slots_disjoint(const struct back_slots *a, const struct back_slots *b);
+
+/* data_ring.c: read, validate and map a queue's data ring, if it has one. */
+int back_dring_setup(struct back_queue *q, const char *dir, char *why, size_t whylen);
+void back_dring_release(struct back_queue *q);
+/* From the datapath: the frontend broke the data ring; tell it why the vif stops. */
+#define back_dring_fatal(q, ...)                                                  \
+    ((q)->dring.intf->in_error = (q)->dring.intf->out_error = 1,                \
+     back_queue_fatal(q, __VA_ARGS__))
 
 /* From the datapath: disable the vif (first reason wins), counted on the queue. */
 #define back_queue_fatal(q, ...)                                                  \

@@ -121,7 +121,10 @@ static int queue_setup(struct back_queue *q, const char *dir, char *why, size_t 
                  dir, tx_ref, rx_ref);
         return -1;
     }
-    if (vif->opts.staging) {
+    /* A data ring (section 8) or data lists (section 4), not both. */
+    if (back_dring_setup(q, dir, why, whylen) < 0)
+        return -1;
+    if (vif->opts.staging && !q->dring.order) {
         if (setup_direction(q, dir, false, why, whylen) < 0 ||
             setup_direction(q, dir, true, why, whylen) < 0)
             return -1;
@@ -153,8 +156,9 @@ static int queue_setup(struct back_queue *q, const char *dir, char *why, size_t 
     q->dp.tap_fd = q->io.fd;
     q->dp.stats = q->stats;
     vif->stats->info[q->index] = (struct ns_queue_info){
-        .tx_slot_len = q->tx_slots.len, .rx_slot_len = q->rx_slots.len,
-        .split_evtchn = vif->split,
+        .tx_slot_len = q->dring.order ? q->tx_dring.max_len : q->tx_slots.len,
+        .rx_slot_len = q->dring.order ? q->rx_dring.max_len : q->rx_slots.len,
+        .split_evtchn = vif->split, .data_ring_order = (uint8_t)q->dring.order,
     };
     return 0;
 }
@@ -172,6 +176,7 @@ static void queue_release(struct back_queue *q)
     if (q->xgt) {
         back_slots_release(q, &q->tx_slots);
         back_slots_release(q, &q->rx_slots);
+        back_dring_release(q);
         if (q->tx)
             xengnttab_unmap(q->xgt, q->tx, 1);
         if (q->rx)

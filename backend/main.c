@@ -27,6 +27,8 @@ static void usage(FILE *out)
           "  --no-staging          do not offer staging grants (plain netif)\n"
           "  --slot-len-max L      largest staging slot length accepted\n"
           "                        (power of two, 64..4096, default 4096)\n"
+          "  --data-ring-max-order N  largest staging data ring offered, 2^N pages\n"
+          "                        (1..9, default 6; 0: offer slots only)\n"
           "  --remainder copy|map  bytes past the slot: grant copy (default) or grant map\n"
           "  --busy-poll-us N      busy-poll ceiling before sleeping, microseconds\n"
           "                        (default 50; 0 disables; adaptive below the ceiling)\n"
@@ -56,6 +58,7 @@ static int parse_options(int argc, char **argv, struct back_opts *o, bool *verbo
         { "queues", required_argument, NULL, 'q' },
         { "no-staging", no_argument, NULL, 'S' },
         { "slot-len-max", required_argument, NULL, 'L' },
+        { "data-ring-max-order", required_argument, NULL, 'O' },
         { "remainder", required_argument, NULL, 'r' },
         { "busy-poll-us", required_argument, NULL, 'b' },
         { "fatal-slots", required_argument, NULL, 'F' },
@@ -71,7 +74,7 @@ static int parse_options(int argc, char **argv, struct back_opts *o, bool *verbo
     int c;
 
     *o = (struct back_opts){ .max_queues = 2, .staging = true, .slot_len_max = 4096,
-                             .busy_poll_us = 50, .fatal_slots = 20, .domid = ~0u };
+                             .data_ring_max_order = 6, .busy_poll_us = 50, .fatal_slots = 20, .domid = ~0u };
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'q':
@@ -89,6 +92,11 @@ static int parse_options(int argc, char **argv, struct back_opts *o, bool *verbo
                         optarg);
                 return -1;
             }
+            break;
+        case 'O':
+            if (ns_daemon_parse_uint(PROG, "data-ring-max-order", optarg, 0,
+                                     XEN_NETIF_DATA_RING_ORDER_MAX, &o->data_ring_max_order) < 0)
+                return -1;
             break;
         case 'r':
             if (strcmp(optarg, "copy") && strcmp(optarg, "map")) {

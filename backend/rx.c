@@ -1,9 +1,10 @@
 /*
  * Guest receive, backend side: frames read from the TAP are laid out over
  * the frontend's posted buffers one page per request, as without staging;
- * the head goes into the RX slot of the first request by memcpy, the rest
- * by one grant-copy call per batch; responses go into the ring positions
- * of the requests they consume (docs/netif-staging.md 6.2).
+ * the head goes into the RX slot of the first request (or a data ring
+ * record) by memcpy, the rest by one grant-copy call per batch; responses
+ * go into the ring positions of the requests they consume
+ * (docs/netif-staging.md 6.2, 8.5).
  */
 #include <string.h>
 
@@ -22,6 +23,7 @@ struct rx_pkt {
     uint16_t id[RX_MAX_SLOTS];
     struct ns_pkt_meta meta;
     uint16_t head;
+    bool ring;                            /* the head went into a data ring record */
     int16_t error;                        /* 0 or NETIF_RSP_ERROR */
 };
 
@@ -101,19 +103,52 @@ static const struct netif_rx_request *rx_request(struct back_queue *q, uint32_t 
     return &q->rx_req[idx & (NETIF_RX_RING_SIZE - 1)];
 }
 
+/*
+ * Whether the data ring takes a head of len octets now: 1 yes, 0 no room
+ * (the packet goes as plain netif), -1 the frontend broke the ring.
+ */
+static int ring_room(struct back_queue *q, uint32_t len)
+{
+    int r = ns_dring_fits(&q->rx_dring, ns_dring_rec_size(len));
+
+    if (r < 0)
+        back_dring_fatal(q, "data ring in_cons %u is not behind in_prod %u by a ring or less",
+                         *q->rx_dring.cons_idx, q->rx_dring.prod);
+    return r;
+}
+
+/* The staged head length of frame f: in a slot, a data ring record, or 0. */
+static int head_for(struct back_queue *q, const struct rx_frame *f, bool *ring)
+{
+    uint32_t max = q->rx_dring.max_len ? q->rx_dring.max_len : q->rx_slots.len;
+    uint32_t h = f->len < max ? f->len : max;
+    int r;
+
+    *ring = false;
+    if (!q->rx_dring.max_len)
+        return (int)h;
+    r = ring_room(q, h);
+    if (r < 0)
+        return -1;
+    *ring = r == 1;
+    return r == 1 ? (int)h : 0;
+}
+
 /* Consume the requests for frame f, stage its head and plan its grant copies. */
 static int place(struct back_queue *q, struct rx_batch *b, const struct rx_frame *f)
 {
     struct rx_pkt *pkt = &b->pkt[b->nr_pkts];
     unsigned need = slots_needed(f), s, frag = 0;
+    int head = head_for(q, f, &pkt->ring);
 
+    if (head < 0)
+        return -1;
     pkt->len = f->len;
     pkt->meta = f->meta;
     pkt->first = q->rx_req_cons;
     pkt->nr_slots = need;
     pkt->error = 0;
-    pkt->head = (uint16_t)(q->rx_slots.len ? (f->len < q->rx_slots.len ? f->len : q->rx_slots.len)
-                                           : 0);
+    pkt->head = (uint16_t)head;
     for (s = 0; s < need; s++) {
         struct netif_rx_request req = *rx_request(q, q->rx_req_cons + s);
         uint32_t start, end, lo;
@@ -142,7 +177,10 @@ static int place(struct back_queue *q, struct rx_batch *b, const struct rx_frame
         seg->len = (uint16_t)(end - lo);
         seg->flags = GNTCOPY_dest_gref;
     }
-    if (pkt->head)
+    /* Records go in the order of the packets' first responses. */
+    if (pkt->ring)
+        ns_dring_put(&q->rx_dring, pkt->id[0], f->data, pkt->head);
+    else if (pkt->head)
         memcpy(q->rx_slots.slot[pkt->id[0]], f->data, pkt->head);
     q->rx_req_cons += need;
     b->nr_pkts++;
@@ -150,23 +188,28 @@ static int place(struct back_queue *q, struct rx_batch *b, const struct rx_frame
 }
 
 /*
- * A frame that fits in one RX slot, without GSO: its one request is
- * answered at once, with no batch entry and no grant copy.  Its response
- * goes in its own ring position, so it needs no ordering with the
- * batch's other frames, whose responses are written after their copy.
+ * A frame that fits in one RX slot (or data ring record), without GSO: its
+ * one request is answered at once, with no batch entry and no grant copy.
+ * Its response goes in its own ring position, so it needs no ordering
+ * with the batch's other frames, whose responses are written after their
+ * copy.  The caller checked the data ring's room.
  */
 static int place_small(struct back_queue *q, const struct rx_frame *f, uint64_t *bytes)
 {
     union netif_rx_sring_entry *e = &q->rx->ring[q->rx_req_cons & (NETIF_RX_RING_SIZE - 1)];
     struct netif_rx_request req = *rx_request(q, q->rx_req_cons);
+    uint16_t flags = offload_rx_flags(&f->meta);
 
-    if (req.id >= XEN_NETIF_DATA_RX_SLOTS) {
+    if (q->rx_dring.max_len) {
+        ns_dring_put(&q->rx_dring, req.id, f->data, (uint16_t)f->len);
+        flags |= NETRXF_data_ring;
+    } else if (req.id >= XEN_NETIF_DATA_RX_SLOTS) {
         back_queue_fatal(q, "rx request id %u on a staged queue", req.id);
         return -1;
+    } else {
+        memcpy(q->rx_slots.slot[req.id], f->data, f->len);
     }
-    memcpy(q->rx_slots.slot[req.id], f->data, f->len);
-    e->rsp = (struct netif_rx_response){ .id = req.id, .offset = 0,
-                                         .flags = offload_rx_flags(&f->meta),
+    e->rsp = (struct netif_rx_response){ .id = req.id, .offset = 0, .flags = flags,
                                          .status = (int16_t)f->len };
     q->rx_req_cons++;
     *bytes += f->len;
@@ -201,6 +244,8 @@ static void respond(struct back_queue *q, const struct rx_batch *b)
                 rsp.flags = offload_rx_flags(&pkt->meta);
                 if (pkt->meta.gso_size)
                     rsp.flags |= NETRXF_extra_info;
+                if (pkt->ring)
+                    rsp.flags |= NETRXF_data_ring;
             }
             if (left)
                 rsp.flags |= NETRXF_more_data;
@@ -224,6 +269,8 @@ static void account(struct back_queue *q, const struct rx_pkt *pkt)
         NS_STAT_ADD(st->rx_staged_bytes, pkt->head);
         if (pkt->len > pkt->head)
             NS_STAT_INC(st->fallback[NS_FALLBACK_BEYOND_SLOT]);
+    } else if (q->rx_dring.max_len) {
+        NS_STAT_INC(st->fallback[NS_FALLBACK_RING_FULL]);
     } else {
         NS_STAT_INC(st->fallback[NS_FALLBACK_NOT_NEGOTIATED]);
     }
@@ -281,8 +328,10 @@ unsigned back_rx_work(struct back_queue *q)
     struct rx_batch *b = (struct rx_batch *)(q->arena + BACK_ARENA_BYTES - sizeof(struct rx_batch));
     size_t data_room = BACK_ARENA_BYTES - sizeof(struct rx_batch), used = 0;
     uint32_t prod = ns_ring_load(&q->rx->req_prod);
+    uint32_t small_max = q->rx_dring.max_len ? q->rx_dring.max_len : q->rx_slots.len;
     struct rx_frame stash = { 0 };
     unsigned reads = 0, small = 0, p;
+    int room;
     uint64_t small_bytes = 0;
 
     if (prod - q->rx_req_cons > NETIF_RX_RING_SIZE) {
@@ -316,8 +365,9 @@ unsigned back_rx_work(struct back_queue *q)
                 stash = f; /* moved to the pending buffer once the batch is copied */
             break;
         }
-        if (f.len <= q->rx_slots.len && !f.meta.gso_size) {
-            if (place_small(q, &f, &small_bytes) < 0)
+        if (f.len <= small_max && !f.meta.gso_size &&
+            (room = q->rx_dring.max_len ? ring_room(q, f.len) : 1) != 0) {
+            if (room < 0 || place_small(q, &f, &small_bytes) < 0)
                 return 0;
             small++;
             if (from_pending)
@@ -334,6 +384,9 @@ unsigned back_rx_work(struct back_queue *q)
     copy_batch(q, b);
     if (b->nr_pkts)
         respond(q, b);
+    /* The records first: a response flagged for one is published after it. */
+    if (q->rx_dring.max_len && (b->nr_pkts || small))
+        ns_dring_publish(&q->rx_dring);
     /* Responses sit at the positions of the requests: rsp_prod follows req_cons. */
     if ((b->nr_pkts || small) &&
         ns_ring_publish(&q->rx->rsp_prod, &q->rx->rsp_event, q->rx_req_cons))

@@ -1,8 +1,9 @@
 /*
  * Guest transmit, backend side: one batch takes packets off the TX ring
  * (tx_parse), gathers their bytes into private memory (staged heads by
- * memcpy, the rest with one grant-copy call for the whole batch, or grant
- * map), writes them to the TAP and answers every request.
+ * memcpy out of their slots or data ring records, the rest with one
+ * grant-copy call for the whole batch, or grant map), writes them to the
+ * TAP and answers every request.
  */
 #include <errno.h>
 #include <string.h>
@@ -82,7 +83,7 @@ static int gather(struct back_queue *q, struct tx_batch *b, unsigned p)
     uint8_t *buf = b->buf[p];
     unsigned k;
 
-    if (pkt->head)
+    if (pkt->head && !pkt->ring) /* a record's head was taken with the packet */
         memcpy(buf, q->tx_slots.slot[pkt->slot_id[0]], pkt->head);
     for (k = 0; k < pkt->nr_frags; k++) {
         const struct tx_frag *f = &pkt->frag[k];
@@ -123,9 +124,11 @@ static void account(struct back_queue *q, const struct tx_packet *pkt)
     }
     if (pkt->frag[0].flags & NETTXF_staging_buffer)
         NS_STAT_INC(st->staging_buffer_tx);
-    else if (!q->tx_slots.len)
+    else if (q->tx_dring.max_len && !pkt->ring)
+        NS_STAT_INC(st->fallback[NS_FALLBACK_RING_FULL]);
+    else if (!q->tx_slots.len && !q->tx_dring.max_len)
         NS_STAT_INC(st->fallback[NS_FALLBACK_NOT_NEGOTIATED]);
-    if (q->tx_slots.len && pkt->total > pkt->head &&
+    if ((q->tx_slots.len || pkt->ring) && pkt->total > pkt->head &&
         !(pkt->frag[0].flags & NETTXF_staging_buffer))
         NS_STAT_INC(st->fallback[NS_FALLBACK_BEYOND_SLOT]);
 }
@@ -173,23 +176,49 @@ struct tx_tally {
 
 /*
  * A small staged packet (tx_is_small_staged) goes out at once, the whole
- * of it copied out of its slot first: the guest may rewrite the slot at
- * any time, and what we send is our copy.  The arena is free because the
- * caller batches nothing before it.
+ * of it copied out of its slot or record first: the guest may rewrite
+ * them at any time, and what we send is our copy.  The arena is free
+ * because the caller batches nothing before it.  -1: the record broke
+ * the data ring (the vif is being disabled).
  */
-static void tx_small(struct back_queue *q, const struct netif_tx_request *req,
-                     struct tx_tally *t)
+static int tx_small(struct back_queue *q, const struct netif_tx_request *req,
+                    struct tx_tally *t)
 {
     struct ns_pkt_meta meta = { 0 };
+    const char *why;
 
     offload_meta_from_tx_flags(req->flags, &meta);
-    memcpy(q->arena, q->tx_slots.slot[req->id], req->size);
+    if (!q->tx_dring.max_len) {
+        memcpy(q->arena, q->tx_slots.slot[req->id], req->size);
+    } else if (ns_dring_take(&q->tx_dring, req->id, req->size, q->arena, &why) < 0) {
+        back_dring_fatal(q, "%s", why);
+        return -1;
+    }
     if (send_frame(q, &meta, q->arena, req->size)) {
         t->packets++;
         t->bytes += req->size;
     }
     q->tx->ring[q->tx_rsp_prod++ & (NETIF_TX_RING_SIZE - 1)].rsp =
         (struct netif_tx_response){ .id = req->id, .status = NETIF_RSP_OKAY };
+    return 0;
+}
+
+/*
+ * Take the record of a packet flagged for the data ring, in ring order: its
+ * head into buf when the packet will be sent, otherwise only consumed (a
+ * dropped packet's record may have any length up to tx-data-len).
+ */
+static int take_record(struct back_queue *q, const struct tx_packet *pkt, uint8_t *buf)
+{
+    bool keep = pkt->verdict == TX_OK && !pkt->mcast_only;
+    const char *why;
+
+    if (ns_dring_take(&q->tx_dring, pkt->slot_id[0], keep ? pkt->head : NS_DRING_ANY_LEN,
+                      keep ? buf : NULL, &why) < 0) {
+        back_dring_fatal(q, "%s", why);
+        return -1;
+    }
+    return 0;
 }
 
 static void tally_flush(struct back_queue *q, const struct tx_tally *t)
@@ -258,7 +287,9 @@ static void prefetch_batch(const struct back_queue *q, uint32_t prod)
 unsigned back_tx_work(struct back_queue *q)
 {
     struct tx_parse_cfg cfg = { .tx_slot_len = q->tx_slots.len, .rx_slot_len = q->rx_slots.len,
+                                .tx_ring_len = q->tx_dring.max_len,
                                 .fatal_slots = q->vif->be->opts.fatal_slots };
+    uint32_t ring_cons = q->tx_dring.cons;
     uint32_t prod = ns_ring_load(&q->tx->req_prod);
     struct tx_batch *b = (struct tx_batch *)(q->arena + BACK_ARENA_BYTES - sizeof(struct tx_batch));
     size_t data_room = BACK_ARENA_BYTES - sizeof(struct tx_batch);
@@ -288,7 +319,10 @@ unsigned back_tx_work(struct back_queue *q)
                sizeof(first));
         /* Sent at once only while nothing is batched, so frames keep their order. */
         if (b->nr_pkts == 0 && tx_is_small_staged(&first, &cfg)) {
-            tx_small(q, &first, &tally);
+            if (tx_small(q, &first, &tally) < 0) {
+                tally_flush(q, &tally);
+                return 0;
+            }
             q->tx_req_cons++;
             handled++;
             continue;
@@ -309,6 +343,10 @@ unsigned back_tx_work(struct back_queue *q)
         b->status[p] = NETIF_RSP_OKAY;
         b->buf[p] = q->arena + b->used;
         b->used += (pkt->total + 63u) & ~63u;
+        if (pkt->ring && take_record(q, pkt, b->buf[p]) < 0) {
+            tally_flush(q, &tally);
+            return 0;
+        }
         if (pkt->verdict == TX_DROP) {
             NS_STAT_INC(q->stats->drops[NS_DROP_MALFORMED]);
             ns_log_limited(&q->rl, NS_LOG_WARN, "%s: tx packet dropped: %s", q->vif->name,
@@ -322,6 +360,8 @@ unsigned back_tx_work(struct back_queue *q)
     tally_flush(q, &tally);
     if (handled == 0)
         return 0;
+    if (q->tx_dring.cons != ring_cons)
+        ns_dring_release(&q->tx_dring); /* once per batch: the records are copied */
     if (b->nr_segs)
         copy_remainders(q, b);
     for (p = 0; p < b->nr_pkts; p++)

@@ -4,9 +4,10 @@
 #include "backend/tx_parse.h"
 
 #define PAGE_BYTES 4096u
-/* Flag bits a TX request may carry on a slot-mode queue (bits 0-4). */
+/* Flag bits a TX request may carry (bits 0-4; bit 5 on data ring queues only). */
 #define TX_KNOWN_FLAGS (NETTXF_csum_blank | NETTXF_data_validated | NETTXF_more_data | \
                         NETTXF_extra_info | NETTXF_staging_buffer)
+#define TX_CSUM_FLAGS (NETTXF_csum_blank | NETTXF_data_validated)
 
 static void copy_slot(const union netif_tx_sring_entry *ring, uint32_t idx, void *out)
 {
@@ -84,10 +85,14 @@ static void check_staging_buffer(const struct tx_frag *f, const struct tx_parse_
 bool tx_is_small_staged(const struct netif_tx_request *req, const struct tx_parse_cfg *cfg)
 {
     /* Each condition is one tx_parse would otherwise apply: the id rule of
-     * staged queues, the page rule, the Ethernet minimum and the slot. */
-    return (req->flags & ~(NETTXF_csum_blank | NETTXF_data_validated)) == 0 &&
-           req->id < XEN_NETIF_DATA_TX_SLOTS && req->size >= 14 &&
-           req->size <= cfg->tx_slot_len && (unsigned)req->offset + req->size <= PAGE_BYTES;
+     * staged queues, the page rule, the Ethernet minimum and the slot (or
+     * the record: the data ring flag is then required). */
+    uint16_t ring_flag = cfg->tx_ring_len ? NETTXF_data_ring : 0;
+    uint16_t head_max = cfg->tx_ring_len ? cfg->tx_ring_len : cfg->tx_slot_len;
+
+    return (req->flags & ~TX_CSUM_FLAGS) == ring_flag && req->id < XEN_NETIF_DATA_TX_SLOTS &&
+           req->size >= 14 && req->size <= head_max &&
+           (unsigned)req->offset + req->size <= PAGE_BYTES;
 }
 
 void tx_parse(const union netif_tx_sring_entry *ring, uint32_t cons, uint32_t prod,
@@ -118,6 +123,8 @@ void tx_parse_copied(const struct netif_tx_request *first, const union netif_tx_
     pkt->nr_slots = pkt->nr_frags = 0;
     pkt->total = pkt->head = 0;
     pkt->mcast_only = false;
+    /* Decided first: a flagged packet's record is consumed even when it is dropped. */
+    pkt->ring = cfg->tx_ring_len && (req.flags & NETTXF_data_ring);
     memset(&pkt->meta, 0, sizeof(pkt->meta));
     if (avail == 0) {
         fail(pkt, TX_FATAL, "no request to parse");
@@ -190,7 +197,9 @@ void tx_parse_copied(const struct netif_tx_request *first, const union netif_tx_
         return;
 
     for (k = 0; k < pkt->nr_frags; k++) {
-        if (pkt->frag[k].flags & ~TX_KNOWN_FLAGS)
+        uint16_t known = TX_KNOWN_FLAGS | (k == 0 && cfg->tx_ring_len ? NETTXF_data_ring : 0);
+
+        if (pkt->frag[k].flags & ~known)
             fail(pkt, TX_DROP, "unknown or unnegotiated TX flag");
     }
     if (pkt->total == 0 && pkt->mcast_only && pkt->nr_frags == 1)
@@ -202,6 +211,8 @@ void tx_parse_copied(const struct netif_tx_request *first, const union netif_tx_
         fail(pkt, TX_DROP, "more than 18 data requests in one packet");
     if (pkt->frag[0].flags & NETTXF_staging_buffer)
         pkt->head = 0;
+    else if (pkt->ring)
+        pkt->head = pkt->total < cfg->tx_ring_len ? pkt->total : cfg->tx_ring_len;
     else if (cfg->tx_slot_len)
         pkt->head = pkt->total < cfg->tx_slot_len ? pkt->total : cfg->tx_slot_len;
 }

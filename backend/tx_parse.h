@@ -24,6 +24,7 @@
 struct tx_parse_cfg {
     uint16_t tx_slot_len;   /* 0: TX not staged on this queue */
     uint16_t rx_slot_len;   /* 0: RX not staged (for NETTXF_staging_buffer) */
+    uint16_t tx_ring_len;   /* tx-data-len of a data ring; 0: TX heads not on a data ring */
     unsigned fatal_slots;   /* F: this many follow-ons or more is fatal (> 18) */
 };
 
@@ -51,7 +52,10 @@ struct tx_packet {
     unsigned nr_frags;
     struct tx_frag frag[TX_MAX_FRAGS];
     uint32_t total;             /* packet length */
-    uint32_t head;              /* h: bytes [0, h) are in the TX slot of slot_id[0] */
+    uint32_t head;              /* h: bytes [0, h) are in the TX slot of slot_id[0], or in
+                                 * the packet's data ring record (ring) */
+    bool ring;                  /* request 1 has NETTXF_data_ring on a data ring queue: the
+                                 * packet owns the next record, whatever the verdict */
     struct ns_pkt_meta meta;
     bool mcast_only;            /* size 0 with a multicast extra: nothing to send */
 };
@@ -75,9 +79,10 @@ void tx_parse_copied(const struct netif_tx_request *first, const union netif_tx_
 /*
  * The common small packet, judged on a copied first request: one data
  * request (no follow-ons, no extras, no staging-buffer flag) whose whole
- * length is in its TX slot on a staged queue, and which tx_parse accepts
- * as it is: TX_OK, one slot, head = total = req->size, the request's
- * checksum flags its only metadata.  The datapath then needs nothing from
+ * length is in its TX slot on a staged queue, or in its record on a data
+ * ring queue (the request then has NETTXF_data_ring), and which tx_parse
+ * accepts as it is: TX_OK, one slot, head = total = req->size, the
+ * request's checksum flags its only metadata.  The datapath then needs nothing from
  * tx_parse.  false says nothing about validity: tx_parse judges the rest.
  */
 bool tx_is_small_staged(const struct netif_tx_request *req, const struct tx_parse_cfg *cfg);

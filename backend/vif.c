@@ -17,6 +17,14 @@
 /* Linux netback's vif MAC: the guest's own address must not be used on the bridge port. */
 static const uint8_t bridge_port_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 
+static void rm_key(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *key)
+{
+    char path[160];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, key);
+    xs_rm(xs, t, path);
+}
+
 static int features_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
 {
     const struct back_vif *vif = arg;
@@ -40,13 +48,17 @@ static int features_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
         bad |= xsu_printf(xs, t, d, XEN_NETIF_STAGING_KEY_FEATURE_SLOTS, "1");
         bad |= xsu_printf(xs, t, d, XEN_NETIF_STAGING_KEY_SLOT_LEN_MAX, "%u", o->slot_len_max);
     } else {
-        char path[160];
-
         /* A backend restarted without staging must not look as if it offered it. */
-        snprintf(path, sizeof(path), "%s/%s", d, XEN_NETIF_STAGING_KEY_FEATURE_SLOTS);
-        xs_rm(xs, t, path);
-        snprintf(path, sizeof(path), "%s/%s", d, XEN_NETIF_STAGING_KEY_SLOT_LEN_MAX);
-        xs_rm(xs, t, path);
+        rm_key(xs, t, d, XEN_NETIF_STAGING_KEY_FEATURE_SLOTS);
+        rm_key(xs, t, d, XEN_NETIF_STAGING_KEY_SLOT_LEN_MAX);
+    }
+    if (o->staging && vif->be->opts.data_ring_max_order) {
+        bad |= xsu_printf(xs, t, d, XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING, "1");
+        bad |= xsu_printf(xs, t, d, XEN_NETIF_STAGING_KEY_DATA_RING_MAX_ORDER, "%u",
+                          vif->be->opts.data_ring_max_order);
+    } else {
+        rm_key(xs, t, d, XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING);
+        rm_key(xs, t, d, XEN_NETIF_STAGING_KEY_DATA_RING_MAX_ORDER);
     }
     return bad ? -1 : 0;
 }

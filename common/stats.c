@@ -34,6 +34,7 @@ const struct ns_counter_desc ns_counters[] = {
     COUNTER("grant_map_ops", grant_map_ops, false),
     COUNTER("fallback_not_negotiated", fallback[NS_FALLBACK_NOT_NEGOTIATED], true),
     COUNTER("fallback_beyond_slot", fallback[NS_FALLBACK_BEYOND_SLOT], true),
+    COUNTER("fallback_ring_full", fallback[NS_FALLBACK_RING_FULL], true),
     COUNTER("notify_sent", notify_sent, false),
     COUNTER("notify_recv", notify_recv, false),
     COUNTER("spurious_wakeups", spurious_wakeups, false),

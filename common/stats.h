@@ -20,6 +20,7 @@
 enum ns_fallback_reason {
     NS_FALLBACK_NOT_NEGOTIATED, /* the queue has no staging in this direction */
     NS_FALLBACK_BEYOND_SLOT,    /* bytes past the slot length used a grant op */
+    NS_FALLBACK_RING_FULL,      /* the data ring had no room: the packet went as plain netif */
     NS_FALLBACK_COUNT
 };
 
@@ -61,10 +62,11 @@ struct ns_queue_stats {
 
 /* What one queue negotiated (written at connect, read by `netstage stat`). */
 struct ns_queue_info {
-    uint16_t tx_slot_len;                /* 0: TX not staged */
-    uint16_t rx_slot_len;                /* 0: RX not staged */
+    uint16_t tx_slot_len;                /* head length staged (slot or data ring); 0: TX not staged */
+    uint16_t rx_slot_len;                /* likewise for RX */
     uint8_t split_evtchn;
-    uint8_t pad[3];
+    uint8_t data_ring_order;             /* 0: slots; else heads go through a data ring of this order */
+    uint8_t pad[2];
 };
 
 #define NS_STATS_MAGIC   0x6e737431u     /* "nst1" */

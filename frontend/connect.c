@@ -1,7 +1,8 @@
 /*
  * Connecting a frontend vif: read the backend's offers, grant the rings,
- * buffer pools and staging slots, allocate event channels, and write every
- * key in one transaction (docs/netif-staging.md section 5, steps 2-3).
+ * buffer pools and staging slots (or data ring), allocate event channels,
+ * and write every key in one transaction (docs/netif-staging.md section 5,
+ * steps 2-3).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -54,7 +55,38 @@ static int slots_setup(struct front_queue *q, struct front_slots *s, unsigned le
     return 0;
 }
 
-static int queue_setup(struct front_queue *q, unsigned slot_len)
+/*
+ * The data ring (8.2): the interface page, then the in ring writable and
+ * the out ring read-only, named in ref[] in that order; heads of up to
+ * len octets each way (at most half a ring).
+ */
+static int dring_setup(struct front_queue *q, unsigned order, unsigned len)
+{
+    struct front_data_ring *d = &q->dring;
+    unsigned half = 1U << (order - 1), i;
+    uint32_t bytes = (uint32_t)XEN_NETIF_DATA_RING_BYTES(order);
+    struct xen_netif_data_intf *intf;
+
+    if (grant_pages(q, &d->intf, 1, true) < 0 || grant_pages(q, &d->in, half, true) < 0 ||
+        grant_pages(q, &d->out, half, false) < 0)
+        return -1;
+    intf = (struct xen_netif_data_intf *)d->intf.pages;
+    intf->ring_order = order;
+    for (i = 0; i < half; i++) {
+        intf->ref[i] = d->in.refs[i];
+        intf->ref[half + i] = d->out.refs[i];
+    }
+    if (len > bytes / 2)
+        len = bytes / 2;
+    d->order = order;
+    ns_dring_init(&q->tx_dring, d->out.pages, bytes, (uint16_t)len, &intf->out_prod,
+                  &intf->out_cons);
+    ns_dring_init(&q->rx_dring, d->in.pages, bytes, (uint16_t)len, &intf->in_prod,
+                  &intf->in_cons);
+    return 0;
+}
+
+static int queue_setup(struct front_queue *q, unsigned slot_len, unsigned ring_order)
 {
     struct front_vif *vif = q->vif;
     xenevtchn_port_or_error_t p;
@@ -75,9 +107,13 @@ static int queue_setup(struct front_queue *q, unsigned slot_len)
     /* A fresh shared ring: indices 0, event indices 1 (Xen's SHARED_RING_INIT). */
     q->tx->req_event = q->tx->rsp_event = 1;
     q->rx->req_event = q->rx->rsp_event = 1;
-    if (slot_len && (slots_setup(q, &q->tx_slots, slot_len, false) < 0 ||
-                     slots_setup(q, &q->rx_slots, slot_len, true) < 0))
+    if (ring_order) {
+        if (dring_setup(q, ring_order, slot_len) < 0)
+            return -1;
+    } else if (slot_len && (slots_setup(q, &q->tx_slots, slot_len, false) < 0 ||
+                            slots_setup(q, &q->rx_slots, slot_len, true) < 0)) {
         return -1;
+    }
     p = xenevtchn_bind_unbound_port(q->xce, q->be_domid);
     if (p < 0)
         return -1;
@@ -100,8 +136,9 @@ static int queue_setup(struct front_queue *q, unsigned slot_len)
     q->dp.tap_fd = q->io.fd;
     q->dp.stats = q->stats;
     vif->stats->info[q->index] = (struct ns_queue_info){
-        .tx_slot_len = q->tx_slots.len, .rx_slot_len = q->rx_slots.len,
-        .split_evtchn = vif->split,
+        .tx_slot_len = ring_order ? q->tx_dring.max_len : q->tx_slots.len,
+        .rx_slot_len = ring_order ? q->rx_dring.max_len : q->rx_slots.len,
+        .split_evtchn = vif->split, .data_ring_order = (uint8_t)ring_order,
     };
     return 0;
 }
@@ -121,6 +158,9 @@ static void queue_release(struct front_queue *q)
         ungrant(q, &q->tx_slots.data);
         ungrant(q, &q->rx_slots.list);
         ungrant(q, &q->rx_slots.data);
+        ungrant(q, &q->dring.intf);
+        ungrant(q, &q->dring.in);
+        ungrant(q, &q->dring.out);
         ungrant(q, &q->tx_pool);
         ungrant(q, &q->rx_pool);
         ungrant(q, &q->tx_ring);
@@ -174,6 +214,14 @@ static int write_queue_keys(struct xs_handle *xs, xs_transaction_t t, const stru
                           q->rx_slots.list.refs[0]);
         bad |= xsu_printf(xs, t, dir, XEN_NETIF_STAGING_KEY_RX_DATA_LEN, "%u", q->rx_slots.len);
     }
+    if (q->dring.order) {
+        bad |= xsu_printf(xs, t, dir, XEN_NETIF_STAGING_KEY_DATA_RING_REF, "%u",
+                          q->dring.intf.refs[0]);
+        bad |= xsu_printf(xs, t, dir, XEN_NETIF_STAGING_KEY_TX_DATA_LEN, "%u",
+                          q->tx_dring.max_len);
+        bad |= xsu_printf(xs, t, dir, XEN_NETIF_STAGING_KEY_RX_DATA_LEN, "%u",
+                          q->rx_dring.max_len);
+    }
     return bad;
 }
 
@@ -202,7 +250,8 @@ static int keys_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
                                            XEN_NETIF_STAGING_KEY_TX_DATA_REF,
                                            XEN_NETIF_STAGING_KEY_TX_DATA_LEN,
                                            XEN_NETIF_STAGING_KEY_RX_DATA_REF,
-                                           XEN_NETIF_STAGING_KEY_RX_DATA_LEN };
+                                           XEN_NETIF_STAGING_KEY_RX_DATA_LEN,
+                                           XEN_NETIF_STAGING_KEY_DATA_RING_REF };
         for (i = 0; i < sizeof(top) / sizeof(top[0]); i++)
             rm_key(xs, t, d, top[i]);
         bad |= xsu_printf(xs, t, d, "multi-queue-num-queues", "%u", vif->nr_queues);
@@ -244,11 +293,31 @@ static unsigned staging_len(struct front_vif *vif)
     return o->slot_len < max ? o->slot_len : (unsigned)max;
 }
 
+/* The data ring order both sides accept, or 0 for slots (or no staging). */
+static unsigned ring_order(struct front_vif *vif)
+{
+    const struct front_opts *o = &vif->fe->opts;
+    unsigned long max;
+
+    if (!o->staging || !o->data_ring_order ||
+        !xsu_read_feature(vif->fe->xs, XBT_NULL, vif->be_dir,
+                          XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING))
+        return 0;
+    if (xsu_read_ulong(vif->fe->xs, XBT_NULL, vif->be_dir,
+                       XEN_NETIF_STAGING_KEY_DATA_RING_MAX_ORDER, XEN_NETIF_DATA_RING_ORDER_MIN,
+                       XEN_NETIF_DATA_RING_ORDER_MAX, &max) < 0) {
+        ns_log(NS_LOG_WARN, "%s: backend offers a data ring with an invalid %s; using slots",
+               vif->name, XEN_NETIF_STAGING_KEY_DATA_RING_MAX_ORDER);
+        return 0;
+    }
+    return o->data_ring_order < max ? o->data_ring_order : (unsigned)max;
+}
+
 int front_connect(struct front_vif *vif, char *why, size_t whylen)
 {
     struct xs_handle *xs = vif->fe->xs;
     unsigned long maxq = 1;
-    unsigned slot_len, i;
+    unsigned slot_len, order, i;
 
     if (xsu_read_ulong(xs, XBT_NULL, vif->be_dir, "multi-queue-max-queues", 1, 1024, &maxq) ==
         -EINVAL)
@@ -259,6 +328,9 @@ int front_connect(struct front_vif *vif, char *why, size_t whylen)
     vif->split = vif->fe->opts.split &&
                  xsu_read_feature(xs, XBT_NULL, vif->be_dir, "feature-split-event-channels");
     slot_len = staging_len(vif);
+    order = ring_order(vif);
+    if (order && !slot_len)
+        slot_len = vif->fe->opts.slot_len; /* a ring without slots: heads of the wanted length */
     vif->queues = calloc(vif->nr_queues, sizeof(*vif->queues));
     if (!vif->queues) {
         snprintf(why, whylen, "out of memory");
@@ -275,7 +347,7 @@ int front_connect(struct front_vif *vif, char *why, size_t whylen)
         q->be_domid = vif->be_domid;
         q->stats = &vif->stats->q[i];
         q->dp.stop_fd = -1;
-        if (queue_setup(q, slot_len) < 0) {
+        if (queue_setup(q, slot_len, order) < 0) {
             snprintf(why, whylen, "queue %u: cannot grant buffers or allocate event channels: %s",
                      i, strerror(errno));
             vif->nr_queues = i + 1; /* release only what was set up */
@@ -291,9 +363,13 @@ int front_connect(struct front_vif *vif, char *why, size_t whylen)
         front_disconnect(vif);
         return -1;
     }
-    ns_log(NS_LOG_INFO, "%s: %u queue(s), %s event channel(s), staging %s", vif->name,
-           vif->nr_queues, vif->split ? "split" : "single",
-           slot_len ? "on" : "off");
+    if (order)
+        ns_log(NS_LOG_INFO, "%s: %u queue(s), %s event channel(s), staging by data ring "
+               "(order %u, heads up to %u octets)", vif->name, vif->nr_queues,
+               vif->split ? "split" : "single", order, vif->queues[0].tx_dring.max_len);
+    else
+        ns_log(NS_LOG_INFO, "%s: %u queue(s), %s event channel(s), staging %s", vif->name,
+               vif->nr_queues, vif->split ? "split" : "single", slot_len ? "slots" : "off");
     return 0;
 }
 

@@ -6,7 +6,7 @@
  * has a datapath thread (queue.c, tx.c, rx.c).  Buffers are granted once
  * per connection and reused: every TX request id owns one read-only page,
  * every RX request id one writable page, and with staging every id owns a
- * slot as well (slot = id).
+ * slot as well (slot = id), or packet heads go through a data ring.
  */
 #ifndef NETSTAGE_FRONTEND_H
 #define NETSTAGE_FRONTEND_H
@@ -18,6 +18,7 @@
 #include <xengnttab.h>
 #include <xenstore.h>
 
+#include "common/data_ring.h"
 #include "common/dp_loop.h"
 #include "common/fatal.h"
 #include "common/log.h"
@@ -37,6 +38,8 @@ struct front_opts {
     unsigned queues;                   /* wanted; capped by multi-queue-max-queues */
     bool staging;                      /* use staging when the backend offers it */
     unsigned slot_len;                 /* wanted L; capped by staging-slot-len-max */
+    unsigned data_ring_order;          /* wanted data ring order; 0: slots (capped by the
+                                        * backend's staging-data-ring-max-order) */
     bool split;                        /* split event channels when offered */
     unsigned busy_poll_us;
     const char *ifname;                /* printf pattern with the devid, e.g. "eth%u" */
@@ -61,6 +64,13 @@ struct front_slots {
     uint8_t *slot[FRONT_IDS];
 };
 
+/* A queue's data ring (section 8): granted pages and the two directions. */
+struct front_data_ring {
+    unsigned order;                    /* 0: the queue uses slots (or no staging) */
+    struct front_grant intf;           /* the interface page */
+    struct front_grant in, out;        /* the in ring (writable), the out ring (read-only) */
+};
+
 struct front_vif;
 
 struct front_queue {
@@ -80,6 +90,11 @@ struct front_queue {
 
     struct front_grant tx_pool, rx_pool;   /* page per id */
     struct front_slots tx_slots, rx_slots;
+    struct front_data_ring dring;
+    struct ns_dring tx_dring;              /* we produce TX heads (max_len 0: not used) */
+    struct ns_dring rx_dring;              /* we consume RX heads */
+    bool tx_head_in_ring;                  /* the frame read last has its head at the ring's
+                                            * next record (not yet committed) */
 
     uint16_t tx_free[FRONT_IDS];           /* free TX ids (stack) */
     unsigned tx_nfree;

@@ -28,6 +28,10 @@ static void usage(FILE *out)
           "  --no-staging           never use staging grants\n"
           "  --slot-len L           staging slot length wanted (power of two, 64..4096,\n"
           "                         default 256; capped by the backend)\n"
+          "  --data-ring-order N    send packet heads through a data ring of 2^N pages\n"
+          "                         instead of slots when the backend offers one (0..9,\n"
+          "                         default 0: slots; capped by the backend); the heads\n"
+          "                         are up to --slot-len octets\n"
           "  --single-event-channel one event channel per queue even if split is offered\n"
           "  --busy-poll-us N       busy-poll ceiling before sleeping, microseconds\n"
           "                         (default 50; 0 disables; adaptive below the ceiling)\n"
@@ -60,6 +64,7 @@ static int parse_options(int argc, char **argv, struct front_opts *o, bool *verb
         { "queues", required_argument, NULL, 'q' },
         { "no-staging", no_argument, NULL, 'S' },
         { "slot-len", required_argument, NULL, 'L' },
+        { "data-ring-order", required_argument, NULL, 'O' },
         { "single-event-channel", no_argument, NULL, '1' },
         { "busy-poll-us", required_argument, NULL, 'b' },
         { "ifname", required_argument, NULL, 'i' },
@@ -109,6 +114,11 @@ static int parse_options(int argc, char **argv, struct front_opts *o, bool *verb
             break;
         case 'd':
             if (ns_daemon_parse_uint(PROG, "domid", optarg, 0, 0x7fef, &o->domid) < 0)
+                return -1;
+            break;
+        case 'O':
+            if (ns_daemon_parse_uint(PROG, "data-ring-order", optarg, 0,
+                                     XEN_NETIF_DATA_RING_ORDER_MAX, &o->data_ring_order) < 0)
                 return -1;
             break;
         case 'B':

@@ -2,9 +2,10 @@
  * Guest receive, frontend side: every RX id owns a granted page (and, with
  * staging, a slot); all 256 are kept posted.  A packet's responses are
  * collected, checked against what we posted at those ring positions, its
- * head copied out of the slot of the first request's id and the rest out
- * of the pages, and the frame written to the guest's TAP
- * (docs/netif-staging.md 6.2).  Each consumed id is posted again at once.
+ * head copied out of the slot of the first request's id (or out of the
+ * packet's data ring record) and the rest out of the pages, and the frame
+ * written to the guest's TAP (docs/netif-staging.md 6.2, 8.5).  Each
+ * consumed id is posted again at once.
  */
 #include <errno.h>
 #include <string.h>
@@ -44,15 +45,19 @@ bool front_rx_arm(struct front_queue *q)
            q->rx_rsp_cons;
 }
 
-/* Copy the checked packet into q->frame: head from the slot, the rest from the pages. */
-static void assemble(struct front_queue *q, const struct rx_packet *pkt)
+/*
+ * Copy the checked packet into q->frame: the head from the slot (or the
+ * record, taken already: head octets of it are in q->frame), the rest
+ * from the pages.
+ */
+static void assemble(struct front_queue *q, const struct rx_packet *pkt, uint32_t ring_head)
 {
     uint32_t head = q->rx_slots.len ? (pkt->total < q->rx_slots.len ? pkt->total : q->rx_slots.len)
-                                    : 0;
+                                    : ring_head;
     uint32_t start = 0;
     unsigned k;
 
-    if (head)
+    if (head && q->rx_slots.len)
         memcpy(q->frame, q->rx_slots.slot[pkt->frag[0].id], head);
     for (k = 0; k < pkt->nr_frags; k++) {
         const struct rx_frag *f = &pkt->frag[k];
@@ -73,8 +78,33 @@ static void assemble(struct front_queue *q, const struct rx_packet *pkt)
         if (pkt->total > head)
             NS_STAT_INC(q->stats->fallback[NS_FALLBACK_BEYOND_SLOT]);
     } else {
-        NS_STAT_INC(q->stats->fallback[NS_FALLBACK_NOT_NEGOTIATED]);
+        NS_STAT_INC(q->stats->fallback[q->rx_dring.max_len ? NS_FALLBACK_RING_FULL
+                                                           : NS_FALLBACK_NOT_NEGOTIATED]);
     }
+}
+
+/*
+ * Take the record of a packet flagged for the data ring, in ring order:
+ * its head into q->frame when the packet is delivered, otherwise only
+ * consumed.  Returns the head length, or -1 when the backend broke the
+ * ring (the device is being closed).
+ */
+static int take_record(struct front_queue *q, const struct rx_packet *pkt, bool deliver)
+{
+    uint32_t max = q->rx_dring.max_len;
+    const char *why;
+    int n;
+
+    if (!max) {
+        front_queue_fatal(q, "rx response flagged for a data ring the queue does not have");
+        return -1;
+    }
+    n = ns_dring_take(&q->rx_dring, pkt->frag[0].id,
+                      deliver ? (pkt->total < max ? pkt->total : max) : NS_DRING_ANY_LEN,
+                      deliver ? q->frame : NULL, &why);
+    if (n < 0)
+        front_queue_fatal(q, "%s", why);
+    return n;
 }
 
 static void deliver(struct front_queue *q, uint32_t len, const struct ns_pkt_meta *m)
@@ -98,17 +128,24 @@ static void deliver(struct front_queue *q, uint32_t len, const struct ns_pkt_met
  * copy.  Counted in *packets and *bytes, added to the shared counters by
  * the caller once per call.
  */
-static void deliver_small(struct front_queue *q, const struct netif_rx_response *rsp,
-                          uint64_t *packets, uint64_t *bytes)
+static int deliver_small(struct front_queue *q, const struct netif_rx_response *rsp,
+                         uint64_t *packets, uint64_t *bytes)
 {
     struct ns_pkt_meta meta = { 0 };
     uint32_t len = (uint32_t)rsp->status;
+    const char *why;
 
-    memcpy(q->frame, q->rx_slots.slot[rsp->id], len);
+    if (!q->rx_dring.max_len) {
+        memcpy(q->frame, q->rx_slots.slot[rsp->id], len);
+    } else if (ns_dring_take(&q->rx_dring, rsp->id, len, q->frame, &why) < 0) {
+        front_queue_fatal(q, "%s", why);
+        return -1;
+    }
     offload_meta_from_rx_flags(rsp->flags, &meta);
     (*packets)++;
     *bytes += len;
     deliver(q, len, &meta);
+    return 0;
 }
 
 /* Responses one call prefetches for (see common/prefetch.h). */
@@ -137,6 +174,9 @@ unsigned front_rx_work(struct front_queue *q)
 {
     uint32_t prod = ns_ring_load(&q->rx->rsp_prod);
     uint64_t small_packets = 0, small_bytes = 0;
+    uint32_t ring_cons = q->rx_dring.cons;
+    uint16_t head_max = q->rx_dring.max_len ? q->rx_dring.max_len : q->rx_slots.len;
+    bool ring = q->rx_dring.max_len != 0;
     unsigned done = 0;
     bool fatal = false;
 
@@ -150,12 +190,16 @@ unsigned front_rx_work(struct front_queue *q)
         struct rx_packet pkt;
         enum rx_verdict v;
         unsigned s;
+        int head;
 
         /* The one read of this response: every decision below is on the copy. */
         memcpy(&first, &q->rx->ring[q->rx_rsp_cons & RING_MASK].rsp, sizeof(first));
-        if (rx_is_small_staged(&first, q->rx_posted[q->rx_rsp_cons & RING_MASK],
-                               q->rx_slots.len)) {
-            deliver_small(q, &first, &small_packets, &small_bytes);
+        if (rx_is_small_staged(&first, q->rx_posted[q->rx_rsp_cons & RING_MASK], head_max,
+                               ring)) {
+            if (deliver_small(q, &first, &small_packets, &small_bytes) < 0) {
+                fatal = true;
+                break;
+            }
             post(q, first.id);
             q->rx_rsp_cons++;
             done++;
@@ -169,12 +213,17 @@ unsigned front_rx_work(struct front_queue *q)
             fatal = true;
             break;
         }
+        head = pkt.ring ? take_record(q, &pkt, v == RX_OK) : 0;
+        if (head < 0) {
+            fatal = true;
+            break;
+        }
         if (v == RX_DROP) {
             NS_STAT_INC(q->stats->drops[NS_DROP_MALFORMED]);
             ns_log_limited(&q->rl, NS_LOG_WARN, "%s: rx packet dropped: %s", q->vif->name,
                            pkt.why);
         } else {
-            assemble(q, &pkt);
+            assemble(q, &pkt, (uint32_t)head);
             deliver(q, pkt.total, &pkt.meta);
         }
         /* Every position of the packet frees the id we posted there. */
@@ -191,6 +240,8 @@ unsigned front_rx_work(struct front_queue *q)
     }
     if (fatal)
         return done;
+    if (q->rx_dring.cons != ring_cons)
+        ns_dring_release(&q->rx_dring); /* once per call: the records are copied */
     if (done && ns_ring_publish(&q->rx->req_prod, &q->rx->req_event, q->rx_req_prod))
         ns_dp_notify(&q->dp, q->rx_port);
     return done;

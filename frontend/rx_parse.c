@@ -26,12 +26,14 @@ static enum rx_verdict take_extra(const union netif_rx_sring_entry *ring, uint32
 }
 
 bool rx_is_small_staged(const struct netif_rx_response *rsp, uint16_t posted_id,
-                        uint16_t slot_len)
+                        uint16_t head_max, bool ring)
 {
     /* Each condition is one rx_parse would otherwise apply: the posted id,
-     * a single response, the Ethernet minimum, the page; and the slot. */
+     * a single response, the Ethernet minimum, the page; and the slot or
+     * record. */
     return rsp->id == posted_id && !(rsp->flags & (NETRXF_more_data | NETRXF_extra_info)) &&
-           rsp->status >= 14 && rsp->status <= slot_len &&
+           ((rsp->flags & NETRXF_data_ring) != 0) == ring &&
+           rsp->status >= 14 && rsp->status <= head_max &&
            (uint32_t)rsp->offset + (uint32_t)rsp->status <= 4096u;
 }
 
@@ -77,6 +79,7 @@ enum rx_verdict rx_parse_copied(const struct netif_rx_response *first,
         };
         if (pkt->nr_frags == 1) {
             offload_meta_from_rx_flags(rsp.flags, &pkt->meta);
+            pkt->ring = (rsp.flags & NETRXF_data_ring) != 0;
             if (rsp.flags & NETRXF_extra_info) {
                 if (cons + pkt->nr_slots == prod)
                     return RX_INCOMPLETE;

@@ -35,6 +35,8 @@ struct rx_packet {
     struct rx_frag frag[RX_PARSE_MAX_FRAGS];
     uint32_t total;
     struct ns_pkt_meta meta;
+    bool ring;                          /* the first response has NETRXF_data_ring: the
+                                         * packet owns the next data ring record */
     const char *why;                    /* reason for DROP or FATAL */
 };
 
@@ -56,12 +58,13 @@ enum rx_verdict rx_parse_copied(const struct netif_rx_response *first,
 /*
  * The common small packet, judged on a copied response: one response (no
  * more data, no extra) for the id posted at its position, whose whole
- * length fits in an RX slot of slot_len bytes, and which rx_parse accepts
- * as it is: RX_OK, one slot, total = status, the response's checksum flags
- * its only metadata.  false says nothing about validity: rx_parse judges
- * the rest.
+ * length fits in an RX slot or data ring record of head_max bytes (on a
+ * data ring queue, ring, the response then has NETRXF_data_ring), and
+ * which rx_parse accepts as it is: RX_OK, one slot, total = status, the
+ * response's checksum flags its only metadata.  false says nothing about
+ * validity: rx_parse judges the rest.
  */
 bool rx_is_small_staged(const struct netif_rx_response *rsp, uint16_t posted_id,
-                        uint16_t slot_len);
+                        uint16_t head_max, bool ring);
 
 #endif

@@ -4,8 +4,10 @@
  * taken before the frame is read, and the TAP read puts the head (up to L)
  * straight into that id's slot: no copy of our own.  Every other byte goes
  * into the page of the request whose fragment covers it, at the place it
- * would have without staging (docs/netif-staging.md 6.1).  Completed ids
- * are reaped lazily.
+ * would have without staging (docs/netif-staging.md 6.1).  With a data
+ * ring the head is read straight into the ring's next record instead,
+ * when the record fits without wrapping, and the record is sealed with the
+ * id of the frame's first request (8.4).  Completed ids are reaped lazily.
  */
 #include <string.h>
 #include <sys/uio.h>
@@ -30,7 +32,7 @@ static unsigned slots_for(uint32_t len, const struct ns_pkt_meta *m)
  * when a small packet costs a few dozen instructions.
  */
 struct tx_tally {
-    uint64_t packets, bytes, staged, staged_bytes, beyond_slot, not_negotiated;
+    uint64_t packets, bytes, staged, staged_bytes, beyond_slot, not_negotiated, ring_full;
 };
 
 static void tally_flush(struct front_queue *q, const struct tx_tally *t)
@@ -45,6 +47,7 @@ static void tally_flush(struct front_queue *q, const struct tx_tally *t)
     NS_STAT_ADD(st->tx_staged_bytes, t->staged_bytes);
     NS_STAT_ADD(st->fallback[NS_FALLBACK_BEYOND_SLOT], t->beyond_slot);
     NS_STAT_ADD(st->fallback[NS_FALLBACK_NOT_NEGOTIATED], t->not_negotiated);
+    NS_STAT_ADD(st->fallback[NS_FALLBACK_RING_FULL], t->ring_full);
 }
 
 /*
@@ -115,19 +118,17 @@ static bool fits(const struct front_queue *q, uint32_t len, const struct ns_pkt_
 }
 
 /*
- * A frame wholly in its slot, without GSO: one request, nothing to copy.
- * This is the small-packet path staging grants exist for, so it is kept
- * apart from the general case below.
+ * A frame wholly in its slot or record, without GSO: one request, nothing
+ * to copy.  This is the small-packet path staging grants exist for, so it
+ * is kept apart from the general case below.
  */
-static void enqueue_small(struct front_queue *q, uint32_t len, const struct ns_pkt_meta *m,
-                          struct tx_tally *t)
+static void enqueue_small(struct front_queue *q, uint16_t id, uint16_t ring_flag, uint32_t len,
+                          const struct ns_pkt_meta *m, struct tx_tally *t)
 {
-    uint16_t id = q->tx_head_id; /* taken before the read */
     struct netif_tx_request req = { .gref = q->tx_pool.refs[id], .offset = 0,
-                                    .flags = offload_tx_flags(m), .id = id,
-                                    .size = (uint16_t)len };
+                                    .flags = (uint16_t)(offload_tx_flags(m) | ring_flag),
+                                    .id = id, .size = (uint16_t)len };
 
-    q->tx_head_id = FRONT_NO_ID;
     q->tx_busy[id] = true;
     q->tx->ring[q->tx_req_prod++ & (NETIF_TX_RING_SIZE - 1)].req = req;
     t->packets++;
@@ -137,15 +138,16 @@ static void enqueue_small(struct front_queue *q, uint32_t len, const struct ns_p
 }
 
 /*
- * Put the read frame on the ring (room checked by the caller): its head is
- * in the slot of tx_head_id already (staged queues), bytes from the head
- * on are at the same offsets in buf.
+ * Put the read frame on the ring (room checked by the caller): its first
+ * head octets are staged already, in the slot of head_id or in the record
+ * that ring_flag announces (head_id is then the record's id); bytes from
+ * the head on are at the same offsets in buf.
  */
 static void enqueue(struct front_queue *q, const uint8_t *buf, uint32_t len,
-                    const struct ns_pkt_meta *m, struct tx_tally *t)
+                    const struct ns_pkt_meta *m, uint32_t head, uint16_t head_id,
+                    uint16_t ring_flag, struct tx_tally *t)
 {
     unsigned nfrags = frags_for(len), k;
-    uint32_t head = q->tx_slots.len ? (len < q->tx_slots.len ? len : q->tx_slots.len) : 0;
 
     for (k = 0; k < nfrags; k++) {
         uint16_t id;
@@ -154,17 +156,12 @@ static void enqueue(struct front_queue *q, const uint8_t *buf, uint32_t len,
         uint32_t lo = start > head ? start : head;
         struct netif_tx_request req;
 
-        if (k == 0 && head) {
-            id = q->tx_head_id; /* taken before the read */
-            q->tx_head_id = FRONT_NO_ID;
-        } else {
-            id = pop_id(q);
-        }
+        id = k == 0 && head_id != FRONT_NO_ID ? head_id : pop_id(q);
         q->tx_busy[id] = true;
         req = (struct netif_tx_request){ .gref = q->tx_pool.refs[id], .offset = 0, .id = id };
         if (k == 0) {
             req.size = (uint16_t)len;
-            req.flags = offload_tx_flags(m);
+            req.flags = (uint16_t)(offload_tx_flags(m) | ring_flag);
             if (m->gso_size)
                 req.flags |= NETTXF_extra_info;
         } else {
@@ -188,9 +185,88 @@ static void enqueue(struct front_queue *q, const uint8_t *buf, uint32_t len,
         t->staged++;
         t->staged_bytes += head;
         t->beyond_slot += len > head;
+    } else if (q->tx_dring.max_len) {
+        t->ring_full++;
     } else {
         t->not_negotiated++;
     }
+}
+
+/* The slot-mode (or unstaged) frame: its head is in the slot of the id held for it. */
+static void send_slotted(struct front_queue *q, uint32_t len, const struct ns_pkt_meta *m,
+                         struct tx_tally *t)
+{
+    uint16_t id = q->tx_head_id; /* taken before the read (staged queues) */
+    uint32_t slot_len = q->tx_slots.len;
+
+    q->tx_head_id = FRONT_NO_ID;
+    if (len <= slot_len && !m->gso_size)
+        enqueue_small(q, id, 0, len, m, t);
+    else
+        enqueue(q, q->tx_frame, len, m, len < slot_len ? len : slot_len, id, 0, t);
+}
+
+/*
+ * The data ring frame: its head goes into a record sealed with the id of
+ * its first request, unless the ring has no room, when it goes as plain
+ * netif (8.4).  -1: the backend broke the ring (the vif is being closed).
+ */
+static int send_ringed(struct front_queue *q, uint32_t len, const struct ns_pkt_meta *m,
+                       struct tx_tally *t)
+{
+    struct ns_dring *r = &q->tx_dring;
+    uint32_t head = len < r->max_len ? len : r->max_len;
+    uint16_t id = pop_id(q);
+    int fit = 1;
+
+    if (q->tx_head_in_ring) {
+        ns_dring_commit(r, id, (uint16_t)head); /* read there, room checked before the read */
+    } else {
+        fit = ns_dring_fits(r, ns_dring_rec_size(head));
+        if (fit < 0) {
+            front_queue_fatal(q, "data ring out_cons %u is not behind out_prod %u by a ring "
+                              "or less", *r->cons_idx, r->prod);
+            return -1;
+        }
+        if (fit)
+            ns_dring_put(r, id, q->tx_frame, (uint16_t)head);
+    }
+    q->tx_head_in_ring = false;
+    if (fit && len == head && !m->gso_size)
+        enqueue_small(q, id, NETTXF_data_ring, len, m, t);
+    else
+        enqueue(q, q->tx_frame, len, m, fit ? head : 0, id, fit ? NETTXF_data_ring : 0, t);
+    return 0;
+}
+
+/*
+ * Where the next frame's head is read to on a data ring queue: the next
+ * record, when a record of the longest head fits there without wrapping;
+ * otherwise the frame buffer, and send_ringed copies the head into the
+ * ring if there is room then.  0 head octets: the whole frame goes to the
+ * buffer.  -1: the backend broke the ring.
+ */
+static int ring_head_target(struct front_queue *q, uint8_t **to, uint32_t *head_room)
+{
+    struct ns_dring *r = &q->tx_dring;
+    int fit = ns_dring_fits(r, ns_dring_rec_size(r->max_len));
+    uint32_t contiguous;
+
+    q->tx_head_in_ring = false;
+    *head_room = 0;
+    if (fit < 0) {
+        front_queue_fatal(q, "data ring out_cons %u is not behind out_prod %u by a ring or less",
+                          *r->cons_idx, r->prod);
+        return -1;
+    }
+    if (fit) {
+        *to = ns_dring_next_head(r, &contiguous);
+        if (contiguous >= r->max_len) {
+            q->tx_head_in_ring = true;
+            *head_room = r->max_len;
+        }
+    }
+    return 0;
 }
 
 /*
@@ -205,6 +281,7 @@ static int read_frame(struct front_queue *q, uint32_t *len, struct ns_pkt_meta *
     struct iovec frame[NS_PKTIO_FRAME_IOV];
     struct virtio_net_hdr vh;
     unsigned nframe = 0;
+    uint8_t *head_to;
     size_t n;
     int r;
 
@@ -215,6 +292,11 @@ static int read_frame(struct front_queue *q, uint32_t *len, struct ns_pkt_meta *
             q->tx_head_id = pop_id(q);
         }
         frame[nframe++] = (struct iovec){ q->tx_slots.slot[q->tx_head_id], slot_len };
+    } else if (q->tx_dring.max_len) {
+        if (ring_head_target(q, &head_to, &slot_len) < 0)
+            return 0;
+        if (slot_len)
+            frame[nframe++] = (struct iovec){ head_to, slot_len };
     }
     frame[nframe++] = (struct iovec){ q->tx_frame + slot_len, FRONT_FRAME_MAX - slot_len };
     r = ns_pktio_read(&q->io, &vh, frame, nframe, &n);
@@ -292,13 +374,16 @@ unsigned front_tx_work(struct front_queue *q)
             break;
         }
         q->tx_pending_len = 0;
-        if (len <= q->tx_slots.len && !m.gso_size)
-            enqueue_small(q, len, &m, &tally);
-        else
-            enqueue(q, q->tx_frame, len, &m, &tally);
+        if (!q->tx_dring.max_len)
+            send_slotted(q, len, &m, &tally);
+        else if (send_ringed(q, len, &m, &tally) < 0)
+            break;
         sent++;
     }
     tally_flush(q, &tally);
+    /* The records first: a request flagged for one is published after it. */
+    if (q->tx_dring.max_len && q->tx_req_prod != old_prod)
+        ns_dring_publish(&q->tx_dring);
     if (q->tx_req_prod != old_prod &&
         ns_ring_publish(&q->tx->req_prod, &q->tx->req_event, q->tx_req_prod))
         ns_dp_notify(&q->dp, q->tx_port);

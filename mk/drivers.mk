@@ -1,7 +1,7 @@
 # The two drivers.  They link Debian's Xen libraries; on a machine without
 # Xen the simulator is put in front of them at launch (netstage sim exec).
 COMMON_DP_OBJS := $(addprefix $(BUILD)/common/,log.o xs_util.o busy_poll.o dp_loop.o stats.o daemon.o fatal.o pktio.o \
-                  tap_ctl.o prefetch.o) \
+                  tap_ctl.o prefetch.o data_ring.o) \
                   $(COMMON_NET_OBJS)
 
 BACK_SRCS  := $(wildcard backend/*.c)

@@ -26,7 +26,7 @@ static void check_small(const union netif_rx_sring_entry *ring, const uint16_t *
 {
     const struct netif_rx_response *first = &ring[cons & (NETIF_RX_RING_SIZE - 1)].rsp;
 
-    if (!rx_is_small_staged(first, posted[cons & (NETIF_RX_RING_SIZE - 1)], slot_len))
+    if (!rx_is_small_staged(first, posted[cons & (NETIF_RX_RING_SIZE - 1)], slot_len, false))
         return;
     if (v != RX_OK || pkt->nr_slots != 1 || pkt->nr_frags != 1 ||
         pkt->total != (uint32_t)first->status || pkt->total > slot_len ||

@@ -456,7 +456,7 @@ static void test_cli_json(void **state)
                        "\"pid\":");
     expect_in(fx->out, "\"stale\":false,\"state\":\"connected\",\"connected\":true,"
                        "\"remainder\":\"copy\",\"queues\":[{\"tx_slot_len\":256,"
-                       "\"rx_slot_len\":0,\"split_evtchn\":true,\"counters\":{"
+                       "\"rx_slot_len\":0,\"data_ring_order\":0,\"split_evtchn\":true,\"counters\":{"
                        "\"tx_packets\":7,\"tx_bytes\":1000,");
     expect_in(fx->out, "\"tx_packets\":8,\"tx_bytes\":2000,");
     /* Every counter is in the JSON, zero or not. */

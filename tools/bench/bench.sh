@@ -2,8 +2,8 @@
 # make bench: the paravirtual path alone, on a simulated host.  The
 # frontend generates guest-TX packets and the backend drops them once
 # gathered (and the reverse for guest RX): no TAP, no network stack.
-# Modes: grant copy (plain netif), grant map (plain netif, TX), staging;
-# and, in the same run, netstage-rawring: the same packets through a plain
+# Modes: grant copy (plain netif), grant map (plain netif, TX), staging
+# (slots), ring (staging through a data ring of order 5); and, in the same run, netstage-rawring: the same packets through a plain
 # shared-memory ring between two processes, the machine's limit.
 # Latency: "rr" rows keep one 64-byte frame in flight (the frontend sends
 # the next when the backend has echoed the last back): the Mpps column is
@@ -51,8 +51,8 @@ else SIZES="64"; QUEUES="1"; SECS=0.8; ROUNDS=3; fi
 configs() {
     local s q
     for s in $SIZES; do for q in $QUEUES; do
-        echo "tx copy $s $q"; echo "tx map $s $q"; echo "tx staging $s $q"
-        echo "rx copy $s $q"; echo "rx staging $s $q"
+        echo "tx copy $s $q"; echo "tx map $s $q"; echo "tx staging $s $q"; echo "tx ring $s $q"
+        echo "rx copy $s $q"; echo "rx staging $s $q"; echo "rx ring $s $q"
         [ "$q" = 1 ] && echo "raw raw $s 1"
     done; done
     echo "rr copy 64 1"; echo "rr staging 64 1"; echo "rr0 copy 64 1"; echo "rr0 staging 64 1"
@@ -76,7 +76,11 @@ measure() {
         awk -v p="$pk" -v t="$t0" 'BEGIN { printf "%.4f 0 0\n", p / t / 1e6 }'
         return
     fi
-    [ "$mode" = staging ] || back+=(--no-staging)
+    case "$mode" in
+    staging) ;;
+    ring) front+=(--data-ring-order 5) ;;
+    *) back+=(--no-staging) ;;
+    esac
     [ "$mode" = map ] && back+=(--remainder map)
     case "$dir" in
     tx) front+=(--bench-tx-size "$size") ;;

@@ -67,8 +67,10 @@ static const char *boolean(int v)
 static void put_queue(FILE *out, const struct ns_queue_info *info,
                       const struct ns_queue_stats *q)
 {
-    fprintf(out, "{\"tx_slot_len\":%u,\"rx_slot_len\":%u,\"split_evtchn\":%s,\"counters\":{",
-            info->tx_slot_len, info->rx_slot_len, boolean(info->split_evtchn));
+    fprintf(out, "{\"tx_slot_len\":%u,\"rx_slot_len\":%u,\"data_ring_order\":%u,"
+            "\"split_evtchn\":%s,\"counters\":{",
+            info->tx_slot_len, info->rx_slot_len, info->data_ring_order,
+            boolean(info->split_evtchn));
     for (size_t c = 0; c < NS_NR_COUNTERS; c++)
         fprintf(out, "%s\"%s\":%" PRIu64, c ? "," : "", ns_counters[c].name,
                 ns_counter_value(q, &ns_counters[c]));

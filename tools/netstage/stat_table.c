@@ -33,21 +33,25 @@ static void print_header(FILE *out, const struct stat_vif *v)
     fprintf(out, "  queues %u  remainder %s\n", s->nr_queues, s->remainder_map ? "map" : "copy");
 }
 
-static void print_slot(FILE *out, const char *dir, uint16_t len)
+static void print_slot(FILE *out, const char *dir, uint16_t len, uint8_t ring_order)
 {
-    if (len)
-        fprintf(out, "%s slot %u", dir, len);
-    else
+    if (!len)
         fprintf(out, "%s slot off", dir);
+    else if (ring_order)
+        fprintf(out, "%s data ring %u", dir, len);
+    else
+        fprintf(out, "%s slot %u", dir, len);
 }
 
 static void print_queue_info(FILE *out, const struct ns_stats_file *s)
 {
     for (uint32_t q = 0; q < s->nr_queues; q++) {
         fprintf(out, "  queue %u: ", q);
-        print_slot(out, "tx", s->info[q].tx_slot_len);
+        print_slot(out, "tx", s->info[q].tx_slot_len, s->info[q].data_ring_order);
         fputs(", ", out);
-        print_slot(out, "rx", s->info[q].rx_slot_len);
+        print_slot(out, "rx", s->info[q].rx_slot_len, s->info[q].data_ring_order);
+        if (s->info[q].data_ring_order)
+            fprintf(out, " (ring order %u)", s->info[q].data_ring_order);
         fprintf(out, ", %s evtchn\n", s->info[q].split_evtchn ? "split" : "single");
     }
 }
