@@ -2,8 +2,16 @@
 #include <string.h>
 
 #include "common/data_ring.h"
+#include "common/prefetch.h"
 
 #define HDR_BYTES ((uint32_t)sizeof(struct xen_netif_data_ring_rec))
+/*
+ * How far ahead of its index each end asks for ring lines, per record
+ * (common/prefetch.h): about seven 64-octet records, so the line the
+ * other core wrote last is on its way while the records before it are
+ * handled.  Only within what the other end has finished with.
+ */
+#define AHEAD 512u
 
 void ns_dring_init(struct ns_dring *r, uint8_t *data, uint32_t size, uint16_t max_len,
                    uint32_t *prod_idx, uint32_t *cons_idx)
@@ -16,19 +24,25 @@ void ns_dring_init(struct ns_dring *r, uint8_t *data, uint32_t size, uint16_t ma
 static void write_wrapped(struct ns_dring *r, uint32_t off, const uint8_t *src, uint32_t n)
 {
     uint32_t pos = off & (r->size - 1);
-    uint32_t first = n < r->size - pos ? n : r->size - pos;
 
-    memcpy(r->data + pos, src, first);
-    memcpy(r->data, src + first, n - first);
+    if (n <= r->size - pos) {
+        memcpy(r->data + pos, src, n);
+        return;
+    }
+    memcpy(r->data + pos, src, r->size - pos);
+    memcpy(r->data, src + (r->size - pos), n - (r->size - pos));
 }
 
 static void read_wrapped(const struct ns_dring *r, uint32_t off, uint8_t *dst, uint32_t n)
 {
     uint32_t pos = off & (r->size - 1);
-    uint32_t first = n < r->size - pos ? n : r->size - pos;
 
-    memcpy(dst, r->data + pos, first);
-    memcpy(dst + first, r->data, n - first);
+    if (n <= r->size - pos) {
+        memcpy(dst, r->data + pos, n);
+        return;
+    }
+    memcpy(dst, r->data + pos, r->size - pos);
+    memcpy(dst + (r->size - pos), r->data, n - (r->size - pos));
 }
 
 int ns_dring_fits(struct ns_dring *r, uint32_t rec)
@@ -55,17 +69,23 @@ uint8_t *ns_dring_next_head(const struct ns_dring *r, uint32_t *contiguous)
     return r->data + start;
 }
 
-/* The header and the zero padding of a record whose head octets are in place. */
+/*
+ * The header and the zero padding of a record whose head octets are in
+ * place.  Records start 8-aligned in a ring of a multiple of 8, so neither
+ * the header nor the 8-octet word holding the padding wraps.
+ */
 static void seal(struct ns_dring *r, uint16_t id, uint16_t len)
 {
-    static const uint8_t zeroes[XEN_NETIF_DATA_RING_ALIGN];
     struct xen_netif_data_ring_rec h = { .len = len, .id = id, .reserved = 0 };
-    uint32_t rec = ns_dring_rec_size(len);
+    uint32_t tail = len & (XEN_NETIF_DATA_RING_ALIGN - 1);
 
-    /* Records start 8-aligned in a ring of a multiple of 8: no header wraps. */
     memcpy(r->data + (r->prod & (r->size - 1)), &h, sizeof(h));
-    write_wrapped(r, r->prod + HDR_BYTES + len, zeroes, rec - HDR_BYTES - len);
-    r->prod += rec;
+    if (tail)
+        memset(r->data + ((r->prod + HDR_BYTES + len) & (r->size - 1)), 0,
+               XEN_NETIF_DATA_RING_ALIGN - tail);
+    r->prod += ns_dring_rec_size(len);
+    if (r->size - (r->prod - r->cons) > AHEAD)
+        ns_prefetch_write(r->data + ((r->prod + AHEAD) & (r->size - 1)));
 }
 
 void ns_dring_put(struct ns_dring *r, uint16_t id, const uint8_t *src, uint16_t len)
@@ -136,6 +156,8 @@ int ns_dring_take(struct ns_dring *r, uint16_t id, uint32_t want, uint8_t *out, 
     if (out)
         read_wrapped(r, r->cons + HDR_BYTES, out, h.len);
     r->cons += rec;
+    if (r->prod - r->cons > AHEAD)
+        ns_prefetch_read(r->data + ((r->cons + AHEAD) & (r->size - 1)));
     return h.len;
 }
 

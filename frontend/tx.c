@@ -108,13 +108,24 @@ bool front_tx_arm(struct front_queue *q)
            q->tx_rsp_cons;
 }
 
-static bool fits(const struct front_queue *q, uint32_t len, const struct ns_pkt_meta *m)
+/*
+ * Room for the frame: ids, ring entries, and on a data ring queue room for
+ * its record.  A full data ring holds only records of requests in flight,
+ * and the backend gives their space back before it answers them, so the
+ * frame waits for TX responses (plain netif would cost a grant copy each).
+ * An impossible out_cons is left for send_ringed to report.
+ */
+static bool fits(struct front_queue *q, uint32_t len, const struct ns_pkt_meta *m)
 {
     unsigned need = slots_for(len, m);
     uint32_t used = q->tx_req_prod - q->tx_rsp_cons;
     unsigned ids = q->tx_nfree + (q->tx_head_id != FRONT_NO_ID);
+    uint32_t head = len < q->tx_dring.max_len ? len : q->tx_dring.max_len;
 
-    return ids >= frags_for(len) && NETIF_TX_RING_SIZE - used >= need;
+    if (ids < frags_for(len) || NETIF_TX_RING_SIZE - used < need)
+        return false;
+    return !head || q->tx_head_in_ring ||
+           ns_dring_fits(&q->tx_dring, ns_dring_rec_size(head)) != 0;
 }
 
 /*
