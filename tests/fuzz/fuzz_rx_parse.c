@@ -9,7 +9,8 @@
  * than were published, OK means 14 <= total <= 18 pages, each fragment
  * inside its page, and ids equal to what was posted; and the datapath's
  * shortcut (rx_is_small_staged) accepts only what rx_parse accepts, with
- * the one-slot result it relies on.
+ * the one-slot result it relies on, and with a data ring only responses
+ * that rx_parse marks as owning a record.
  */
 #include <stdint.h>
 #include <string.h>
@@ -21,13 +22,15 @@
 static const uint16_t slot_lens[4] = { 0, 64, 256, 4096 };
 
 static void check_small(const union netif_rx_sring_entry *ring, const uint16_t *posted,
-                        uint32_t cons, uint16_t slot_len, enum rx_verdict v,
+                        uint32_t cons, uint16_t slot_len, bool dring, enum rx_verdict v,
                         const struct rx_packet *pkt)
 {
     const struct netif_rx_response *first = &ring[cons & (NETIF_RX_RING_SIZE - 1)].rsp;
 
-    if (!rx_is_small_staged(first, posted[cons & (NETIF_RX_RING_SIZE - 1)], slot_len, false))
+    if (!rx_is_small_staged(first, posted[cons & (NETIF_RX_RING_SIZE - 1)], slot_len, dring))
         return;
+    if (pkt->ring != dring)
+        __builtin_trap();
     if (v != RX_OK || pkt->nr_slots != 1 || pkt->nr_frags != 1 ||
         pkt->total != (uint32_t)first->status || pkt->total > slot_len ||
         pkt->frag[0].id != first->id || pkt->meta.gso_size != 0 ||
@@ -62,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ring[i].rsp.id = posted[i];
 
     v = rx_parse(ring, posted, cons, prod, &pkt);
-    check_small(ring, posted, cons, slot_lens[data[3] & 3], v, &pkt);
+    check_small(ring, posted, cons, slot_lens[data[3] & 3], (data[3] & 4) != 0, v, &pkt);
     if (v == RX_INCOMPLETE)
         return 0;
     if (v != RX_FATAL && (pkt.nr_slots == 0 || pkt.nr_slots > prod - cons))

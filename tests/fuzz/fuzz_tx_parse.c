@@ -141,7 +141,7 @@ static void check_ok(const struct tx_parse_cfg *cfg, const struct tx_packet *p)
 
         check(f->start == start);
         start += f->len;
-        check((f->flags & ~KNOWN_FLAGS) == 0);
+        check((f->flags & ~(KNOWN_FLAGS | (k == 0 && p->ring ? NETTXF_data_ring : 0))) == 0);
         if (f->flags & NETTXF_staging_buffer) {
             unsigned L;
 
@@ -153,13 +153,15 @@ static void check_ok(const struct tx_parse_cfg *cfg, const struct tx_packet *p)
         }
     }
     check(start == p->total);
-    check(p->head <= p->total && p->head <= cfg->tx_slot_len);
+    check(p->head <= p->total && p->head <= (p->ring ? cfg->tx_ring_len : cfg->tx_slot_len));
     if (p->mcast_only) {
         check(p->total == 0 && p->nr_frags == 1 && p->head == 0);
     } else {
         check(p->total >= 14);
         check(p->nr_frags <= XEN_NETIF_NR_SLOTS_MIN);
-        if (cfg->tx_slot_len == 0 || (p->frag[0].flags & NETTXF_staging_buffer))
+        if (p->ring)
+            check(p->head == (p->total < cfg->tx_ring_len ? p->total : cfg->tx_ring_len));
+        else if (cfg->tx_slot_len == 0 || (p->frag[0].flags & NETTXF_staging_buffer))
             check(p->head == 0);
         else
             check(p->head == (p->total < cfg->tx_slot_len ? p->total : cfg->tx_slot_len));
@@ -183,6 +185,7 @@ static void check_small(const union netif_tx_sring_entry *ring, uint32_t cons, u
         return;
     check(p->verdict == TX_OK && p->nr_slots == 1 && p->nr_frags == 1 && !p->mcast_only);
     check(p->total == first.size && p->head == first.size && p->slot_id[0] == first.id);
+    check(p->ring == (cfg->tx_ring_len != 0));
     check(p->meta.gso_size == 0 &&
           p->meta.csum_blank == ((first.flags & NETTXF_csum_blank) != 0) &&
           p->meta.data_validated == ((first.flags & NETTXF_data_validated) != 0));
@@ -206,6 +209,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     prod = cons + dist;
     cfg.tx_slot_len = lens[data[6] & 3];
     cfg.rx_slot_len = lens[(data[6] >> 2) & 3];
+    cfg.tx_ring_len = 0;
+    if (data[6] & 0x10) { /* a data ring queue: no slots, heads of up to 64..2047 octets */
+        cfg.tx_slot_len = cfg.rx_slot_len = 0;
+        cfg.tx_ring_len = (uint16_t)(64 + ((data[6] >> 5) * 283));
+    }
     cfg.fatal_slots = 19 + data[7] % (TX_FATAL_SLOTS_MAX - 18);
 
     /* Exactly one ring, on the heap: any read outside it is caught. */
@@ -218,6 +226,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     tx_parse(ring, cons, prod, &cfg, &p);
     check(p.verdict == TX_OK || p.verdict == TX_DROP || p.verdict == TX_FATAL);
+    /* A record is owned exactly by a flagged first request on a ring queue, whatever the verdict. */
+    if (p.verdict != TX_FATAL)
+        check(p.ring == (cfg.tx_ring_len && (ring_req(ring, cons).flags & NETTXF_data_ring)));
     check_small(ring, cons, prod, &cfg, &p);
     check(p.nr_frags <= cfg.fatal_slots + 1 && p.nr_frags <= TX_MAX_FRAGS);
     check(p.nr_slots <= TX_MAX_FRAGS + TX_MAX_EXTRAS);

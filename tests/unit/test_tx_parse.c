@@ -1,7 +1,7 @@
 /*
  * test_tx_parse.c - the backend's parse of guest TX requests
- * (backend/tx_parse.c) against docs/netif-staging.md 4.3, 6.1, 6.3, 6.4
- * and 7, on rings built here in private memory.
+ * (backend/tx_parse.c) against docs/netif-staging.md 4.3, 6.1, 6.3, 6.4,
+ * 7 and 8.4, on rings built here in private memory.
  *
  * Each test gets a ring of exactly NETIF_TX_RING_SIZE entries on the heap,
  * filled with a junk pattern, so under `make test SANITIZE=1` a read
@@ -122,6 +122,8 @@ static const struct tx_parse_cfg TX_ONLY = { .tx_slot_len = 256, .rx_slot_len = 
                                              .fatal_slots = F_DEFAULT };
 static const struct tx_parse_cfg RX_ONLY = { .tx_slot_len = 0, .rx_slot_len = 256,
                                              .fatal_slots = F_DEFAULT };
+/* A data ring queue with heads of up to 200 octets (not a power of two: allowed there). */
+static const struct tx_parse_cfg RING = { .tx_ring_len = 200, .fatal_slots = F_DEFAULT };
 
 #define assert_verdict(p, v)                                                          \
     do {                                                                              \
@@ -1171,6 +1173,88 @@ static void test_small_staged(void **state)
     check_small(r, &STAGED, 256, 0, 0, 64, false);
     check_small(r, &STAGED, 0xffff, 0, 0, 64, false);
     check_small(r, &STAGED, 5, 4050, 0, 64, false);
+    /* Data ring queues: the flag is what stages the packet. */
+    check_small(r, &RING, 5, 0, NETTXF_data_ring, 64, true);
+    check_small(r, &RING, 5, 0, NETTXF_data_ring | NETTXF_csum_blank, 200, true);
+    check_small(r, &RING, 5, 0, 0, 64, false);
+    check_small(r, &RING, 5, 0, NETTXF_data_ring, 201, false);
+    check_small(r, &RING, 5, 0, NETTXF_data_ring | NETTXF_staging_buffer, 64, false);
+}
+
+/* NETTXF_data_ring on a data ring queue (8.4): the head is the next record's. */
+static void test_data_ring_head(void **state)
+{
+    struct rb *r = *state;
+    struct tx_packet p;
+
+    at(r, 0);
+    req(r, 4, 1, 0, NETTXF_data_ring, 150);
+    parse(r, &RING, &p);
+    assert_verdict(&p, TX_OK);
+    assert_true(p.ring);
+    assert_int_equal(p.head, 150);
+
+    /* Longer than tx-data-len: the first 200 octets in the record, the rest granted. */
+    at(r, 0);
+    req(r, 4, 1, 0, NETTXF_data_ring | NETTXF_more_data, 1500);
+    req(r, 5, 2, 0, 0, 500);
+    parse(r, &RING, &p);
+    assert_verdict(&p, TX_OK);
+    assert_true(p.ring);
+    assert_int_equal(p.head, 200);
+    assert_int_equal(p.nr_frags, 2);
+
+    /* Without the flag (the ring was full): plain netif, nothing staged. */
+    at(r, 0);
+    req(r, 4, 1, 0, 0, 150);
+    parse(r, &RING, &p);
+    assert_verdict(&p, TX_OK);
+    assert_false(p.ring);
+    assert_int_equal(p.head, 0);
+}
+
+/*
+ * A flagged packet owns its record whatever the verdict, so that the
+ * backend consumes the record and the ring stays in step with the
+ * requests; the flag means nothing on a queue without a ring.
+ */
+static void test_data_ring_dropped(void **state)
+{
+    struct rb *r = *state;
+    struct tx_packet p;
+
+    at(r, 0);
+    req(r, 4, 1, 0, NETTXF_data_ring, 10);
+    parse(r, &RING, &p);
+    assert_verdict(&p, TX_DROP);
+    assert_true(p.ring);
+
+    at(r, 0);
+    req(r, 4, 1, 0, NETTXF_data_ring | FLAG_BIT6, 60);
+    parse(r, &RING, &p);
+    assert_verdict(&p, TX_DROP);
+    assert_true(p.ring);
+
+    /* On a follow-on the flag is unknown: dropped, and only a flagged first owns a record. */
+    at(r, 0);
+    req(r, 4, 1, 0, NETTXF_more_data, 300);
+    req(r, 5, 2, 0, NETTXF_data_ring, 100);
+    parse(r, &RING, &p);
+    assert_verdict(&p, TX_DROP);
+    assert_false(p.ring);
+
+    /* A staging buffer names a slot, and a ring queue has none. */
+    at(r, 0);
+    req(r, 4, 3, 0, NETTXF_data_ring | NETTXF_staging_buffer, 60);
+    parse(r, &RING, &p);
+    assert_verdict(&p, TX_DROP);
+    assert_true(p.ring);
+
+    at(r, 0);
+    req(r, 4, 1, 0, NETTXF_data_ring, 60);
+    parse(r, &STAGED, &p);
+    assert_verdict(&p, TX_DROP);
+    assert_false(p.ring);
 }
 
 int main(void)
@@ -1205,6 +1289,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrap_around, setup, teardown),
         cmocka_unit_test_setup_teardown(test_small_staged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_ring_head, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_ring_dropped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, 0, NULL);
 }
