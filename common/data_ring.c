@@ -4,14 +4,6 @@
 #include "common/data_ring.h"
 #include "common/prefetch.h"
 
-#define HDR_BYTES ((uint32_t)sizeof(struct xen_netif_data_ring_rec))
-/*
- * How far ahead of its index each end asks for ring lines, per record
- * (common/prefetch.h): about seven 64-octet records, so the line the
- * other core wrote last is on its way while the records before it are
- * handled.  Only within what the other end has finished with.
- */
-#define AHEAD 512u
 
 void ns_dring_init(struct ns_dring *r, uint8_t *data, uint32_t size, uint16_t max_len,
                    uint32_t *prod_idx, uint32_t *cons_idx)
@@ -45,64 +37,22 @@ static void read_wrapped(const struct ns_dring *r, uint32_t off, uint8_t *dst, u
     memcpy(dst + (r->size - pos), r->data, n - (r->size - pos));
 }
 
-int ns_dring_fits(struct ns_dring *r, uint32_t rec)
+int ns_dring_fits_reread(struct ns_dring *r, uint32_t rec)
 {
-    uint32_t cons;
-
-    if (r->size - (r->prod - r->cons) >= rec)
-        return 1;
     /* Acquire: the consumer's reads of the records it gave back are done
      * before we write over them. */
-    cons = __atomic_load_n(r->cons_idx, __ATOMIC_ACQUIRE);
+    uint32_t cons = __atomic_load_n(r->cons_idx, __ATOMIC_ACQUIRE);
+
     if ((cons & (XEN_NETIF_DATA_RING_ALIGN - 1)) || r->prod - cons > r->size)
         return -1;
     r->cons = cons;
     return r->size - (r->prod - cons) >= rec;
 }
 
-uint8_t *ns_dring_next_head(const struct ns_dring *r, uint32_t *contiguous)
-{
-    uint32_t start = (r->prod + HDR_BYTES) & (r->size - 1);
-    uint32_t space = r->size - (r->prod - r->cons) - HDR_BYTES;
-
-    *contiguous = r->size - start < space ? r->size - start : space;
-    return r->data + start;
-}
-
-/*
- * The header and the zero padding of a record whose head octets are in
- * place.  Records start 8-aligned in a ring of a multiple of 8, so neither
- * the header nor the 8-octet word holding the padding wraps.
- */
-static void seal(struct ns_dring *r, uint16_t id, uint16_t len)
-{
-    struct xen_netif_data_ring_rec h = { .len = len, .id = id, .reserved = 0 };
-    uint32_t tail = len & (XEN_NETIF_DATA_RING_ALIGN - 1);
-
-    memcpy(r->data + (r->prod & (r->size - 1)), &h, sizeof(h));
-    if (tail)
-        memset(r->data + ((r->prod + HDR_BYTES + len) & (r->size - 1)), 0,
-               XEN_NETIF_DATA_RING_ALIGN - tail);
-    r->prod += ns_dring_rec_size(len);
-    if (r->size - (r->prod - r->cons) > AHEAD)
-        ns_prefetch_write(r->data + ((r->prod + AHEAD) & (r->size - 1)));
-}
-
 void ns_dring_put(struct ns_dring *r, uint16_t id, const uint8_t *src, uint16_t len)
 {
-    write_wrapped(r, r->prod + HDR_BYTES, src, len);
-    seal(r, id, len);
-}
-
-void ns_dring_commit(struct ns_dring *r, uint16_t id, uint16_t len)
-{
-    seal(r, id, len);
-}
-
-void ns_dring_publish(struct ns_dring *r)
-{
-    /* Release: the records' octets are visible before the index that covers them. */
-    __atomic_store_n(r->prod_idx, r->prod, __ATOMIC_RELEASE);
+    write_wrapped(r, r->prod + NS_DRING_HDR, src, len);
+    ns_dring_commit(r, id, len);
 }
 
 static int broken(const char **why, const char *reason)
@@ -140,7 +90,7 @@ int ns_dring_take(struct ns_dring *r, uint16_t id, uint32_t want, uint8_t *out, 
     struct xen_netif_data_ring_rec h;
     uint32_t rec;
 
-    if (need(r, HDR_BYTES, why, "no data ring record for a flagged packet") < 0)
+    if (need(r, NS_DRING_HDR, why, "no data ring record for a flagged packet") < 0)
         return -1;
     /* The one read of the header: every check below is on the copy. */
     memcpy(&h, r->data + (r->cons & (r->size - 1)), sizeof(h));
@@ -154,17 +104,9 @@ int ns_dring_take(struct ns_dring *r, uint16_t id, uint32_t want, uint8_t *out, 
     if (need(r, rec, why, "data ring record runs past the producer index") < 0)
         return -1;
     if (out)
-        read_wrapped(r, r->cons + HDR_BYTES, out, h.len);
+        read_wrapped(r, r->cons + NS_DRING_HDR, out, h.len);
     r->cons += rec;
-    if (r->prod - r->cons > AHEAD)
-        ns_prefetch_read(r->data + ((r->cons + AHEAD) & (r->size - 1)));
+    if (r->prod - r->cons > NS_DRING_AHEAD)
+        ns_prefetch_read(r->data + ((r->cons + NS_DRING_AHEAD) & (r->size - 1)));
     return h.len;
-}
-
-void ns_dring_release(struct ns_dring *r)
-{
-    /* Release: our copies out of the records are complete before the
-     * producer sees their space free (the load-to-store order PVCalls
-     * gets from a full barrier). */
-    __atomic_store_n(r->cons_idx, r->cons, __ATOMIC_RELEASE);
 }

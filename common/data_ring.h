@@ -18,8 +18,19 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "common/prefetch.h"
 #include "xen/include/public/io/netif.h"
+
+#define NS_DRING_HDR ((uint32_t)sizeof(struct xen_netif_data_ring_rec))
+/*
+ * How far ahead of its index each end asks for ring lines, per record
+ * (common/prefetch.h): about seven 64-octet records, so the line the
+ * other core wrote last is on its way while the records before it are
+ * handled.  Only within what the other end has finished with.
+ */
+#define NS_DRING_AHEAD 512u
 
 struct ns_dring {
     uint8_t *data;           /* size octets, contiguous in our mapping; NULL: not used */
@@ -44,31 +55,67 @@ static inline uint32_t ns_dring_rec_size(uint32_t len)
 /* ---- producer ---- */
 
 /*
+ * The producer's calls below are inline: they run once or twice for every
+ * small packet, where a call costs as much as their work.
+ */
+
+/* ns_dring_fits when the space last seen is too small: read the consumer's index. */
+int ns_dring_fits_reread(struct ns_dring *r, uint32_t rec);
+
+/*
  * Whether a record of rec octets fits now: 1 yes, 0 no, -1 the consumer's
  * index is impossible (ahead of ours, behind by more than the ring, or not
  * 8-aligned): the peer broke the ring.  The consumer index is read again
  * only when the space last seen is too small.
  */
-int ns_dring_fits(struct ns_dring *r, uint32_t rec);
+static inline int ns_dring_fits(struct ns_dring *r, uint32_t rec)
+{
+    return r->size - (r->prod - r->cons) >= rec ? 1 : ns_dring_fits_reread(r, rec);
+}
 
 /*
  * Where the next record's head bytes go, and how many octets from there
  * are writable without wrapping (for reading a frame straight into the
  * ring); the space must be checked with ns_dring_fits first.
  */
-uint8_t *ns_dring_next_head(const struct ns_dring *r, uint32_t *contiguous);
+static inline uint8_t *ns_dring_next_head(const struct ns_dring *r, uint32_t *contiguous)
+{
+    uint32_t start = (r->prod + NS_DRING_HDR) & (r->size - 1);
+    uint32_t space = r->size - (r->prod - r->cons) - NS_DRING_HDR;
+
+    *contiguous = r->size - start < space ? r->size - start : space;
+    return r->data + start;
+}
+
+/*
+ * Finish a record whose len head octets are in place (written at
+ * ns_dring_next_head, or by ns_dring_put): its header and zero padding.
+ * Records start 8-aligned in a ring of a multiple of 8, so neither the
+ * header nor the 8-octet word holding the padding wraps.
+ */
+static inline void ns_dring_commit(struct ns_dring *r, uint16_t id, uint16_t len)
+{
+    struct xen_netif_data_ring_rec h = { .len = len, .id = id, .reserved = 0 };
+    uint32_t tail = len & (XEN_NETIF_DATA_RING_ALIGN - 1);
+
+    memcpy(r->data + (r->prod & (r->size - 1)), &h, sizeof(h));
+    if (tail)
+        memset(r->data + ((r->prod + NS_DRING_HDR + len) & (r->size - 1)), 0,
+               XEN_NETIF_DATA_RING_ALIGN - tail);
+    r->prod += ns_dring_rec_size(len);
+    if (r->size - (r->prod - r->cons) > NS_DRING_AHEAD)
+        ns_prefetch_write(r->data + ((r->prod + NS_DRING_AHEAD) & (r->size - 1)));
+}
 
 /* Write a record (header, len octets of src, zero padding); space checked. */
 void ns_dring_put(struct ns_dring *r, uint16_t id, const uint8_t *src, uint16_t len);
 
-/*
- * Finish a record whose len head octets were already written at
- * ns_dring_next_head without wrapping: its header and padding.
- */
-void ns_dring_commit(struct ns_dring *r, uint16_t id, uint16_t len);
-
 /* Make the records written so far visible to the consumer. */
-void ns_dring_publish(struct ns_dring *r);
+static inline void ns_dring_publish(struct ns_dring *r)
+{
+    /* Release: the records' octets are visible before the index that covers them. */
+    __atomic_store_n(r->prod_idx, r->prod, __ATOMIC_RELEASE);
+}
 
 /* ---- consumer ---- */
 
@@ -85,6 +132,12 @@ void ns_dring_publish(struct ns_dring *r);
 int ns_dring_take(struct ns_dring *r, uint16_t id, uint32_t want, uint8_t *out, const char **why);
 
 /* Give the space of the records taken so far back to the producer. */
-void ns_dring_release(struct ns_dring *r);
+static inline void ns_dring_release(struct ns_dring *r)
+{
+    /* Release: our copies out of the records are complete before the
+     * producer sees their space free (the load-to-store order PVCalls
+     * gets from a full barrier). */
+    __atomic_store_n(r->cons_idx, r->cons, __ATOMIC_RELEASE);
+}
 
 #endif

@@ -17,3 +17,17 @@ $(BUILD)/fuzz/fuzz_tx_parse: tests/fuzz/fuzz_tx_parse.c backend/tx_parse.c commo
 
 FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_tx_parse
 fuzz: $(BUILD)/fuzz/fuzz_tx_parse
+
+# The staging data ring's records (common/data_ring.c); its prefetch hints
+# read ns_cpu_prefetchw, set in common/prefetch.c.
+$(BUILD)/tests/unit/test_data_ring: $(BUILD)/common/data_ring.o $(BUILD)/common/prefetch.o
+
+# The consumer end of a data ring reads records a hostile peer writes.
+# The producer's calls are inline in the header, so it is a prerequisite too.
+$(BUILD)/fuzz/fuzz_data_ring: tests/fuzz/fuzz_data_ring.c common/data_ring.c common/prefetch.c \
+                              common/data_ring.h common/prefetch.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^)
+
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_data_ring
+fuzz: $(BUILD)/fuzz/fuzz_data_ring

@@ -136,8 +136,36 @@ static void rf_build_list(const struct rf_grant *pages, unsigned len, unsigned b
     }
 }
 
+/*
+ * The data ring (8.2): the interface page writable, the in ring (first
+ * half) writable, the out ring (second half) read-only, all zeroed, and
+ * the well-formed ring_order and ref[] for the interface page.
+ */
+static int rf_grant_dring(struct rawfront *rf, struct rf_refs *refs, struct rf_dring_intf *dring)
+{
+    unsigned order = rf->cfg.dring_order, half, i;
+
+    memset(dring, 0, sizeof(*dring));
+    if (order < XEN_NETIF_DATA_RING_ORDER_MIN || order > RF_DRING_ORDER_MAX)
+        return -1;
+    half = 1u << (order - 1);
+    if (rf_grant(rf, &rf->dring_intf, 1, true) < 0 || rf_grant(rf, &rf->dring_in, half, true) < 0 ||
+        rf_grant(rf, &rf->dring_out, half, false) < 0)
+        return -1;
+    dring->ring_order = order;
+    for (i = 0; i < half; i++) {
+        dring->ref[i] = rf->dring_in.refs[i];
+        dring->ref[half + i] = rf->dring_out.refs[i];
+    }
+    refs->dring_intf = rf->dring_intf.refs[0];
+    refs->nr_dring_pages = 2 * half;
+    memcpy(refs->dring_pages, dring->ref, sizeof(uint32_t) * 2 * half);
+    return 0;
+}
+
 int rf_prepare(struct rawfront *rf, const struct rf_config *cfg, struct rf_refs *refs,
-               struct xen_netif_data_slot *tx_list, struct xen_netif_data_slot *rx_list)
+               struct xen_netif_data_slot *tx_list, struct xen_netif_data_slot *rx_list,
+               struct rf_dring_intf *dring)
 {
     const char *domid = getenv(XENSIM_ENV_DOMID);
     xenevtchn_port_or_error_t p;
@@ -227,6 +255,9 @@ int rf_prepare(struct rawfront *rf, const struct rf_config *cfg, struct rf_refs 
         refs->extra[i] = rf->extra.refs[i];
     refs->tx_port = rf->tx_port;
     refs->rx_port = rf->rx_port;
+    memset(dring, 0, sizeof(*dring));
+    if (cfg->dring_order && rf_grant_dring(rf, refs, dring) < 0)
+        return 14;
     return 0;
 }
 
@@ -270,6 +301,13 @@ static bool rf_write_keys(struct rawfront *rf, xs_transaction_t t)
         ok &= rf_xs_printf(xs, t, d, XEN_NETIF_STAGING_KEY_RX_DATA_REF, rf->rx_list.refs[0]);
         ok &= rf_xs_printf(xs, t, d, XEN_NETIF_STAGING_KEY_RX_DATA_LEN, rf->cfg.rx_len);
     }
+    if (rf->cfg.dring_order) {
+        ok &= rf_xs_printf(xs, t, d, XEN_NETIF_STAGING_KEY_DATA_RING_REF, rf->dring_intf.refs[0]);
+        if (rf->cfg.dring_tx_len)
+            ok &= rf_xs_printf(xs, t, d, XEN_NETIF_STAGING_KEY_TX_DATA_LEN, rf->cfg.dring_tx_len);
+        if (rf->cfg.dring_rx_len)
+            ok &= rf_xs_printf(xs, t, d, XEN_NETIF_STAGING_KEY_RX_DATA_LEN, rf->cfg.dring_rx_len);
+    }
     for (i = 0; i < rf->cfg.nr_overrides && i < RF_MAX_OVERRIDES; i++) {
         const struct rf_key_override *o = &rf->cfg.ov[i];
 
@@ -282,7 +320,7 @@ static bool rf_write_keys(struct rawfront *rf, xs_transaction_t t)
 }
 
 int rf_commit(struct rawfront *rf, const struct xen_netif_data_slot *tx_list,
-              const struct xen_netif_data_slot *rx_list)
+              const struct xen_netif_data_slot *rx_list, const struct rf_dring_intf *dring)
 {
     int tries;
 
@@ -292,6 +330,12 @@ int rf_commit(struct rawfront *rf, const struct xen_netif_data_slot *tx_list,
         memcpy(rf->tx_list.pages, tx_list, RF_SLOTS * sizeof(*tx_list));
     if (rf->rx_list.pages)
         memcpy(rf->rx_list.pages, rx_list, RF_SLOTS * sizeof(*rx_list));
+    if (rf->dring_intf.pages) {
+        struct xen_netif_data_intf *in = (struct xen_netif_data_intf *)rf->dring_intf.pages;
+
+        in->ring_order = dring->ring_order;
+        memcpy(in->ref, dring->ref, sizeof(in->ref));
+    }
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     for (tries = 0; tries < RF_XS_RETRIES; tries++) {
         xs_transaction_t t = xs_transaction_start(rf->xs);
@@ -338,6 +382,17 @@ uint8_t *rf_area(struct rawfront *rf, enum rf_area_kind kind, uint32_t index, ui
     case RF_EXTRA:
         g = &rf->extra;
         break;
+    case RF_DRING_INTF:
+        g = &rf->dring_intf;
+        break;
+    case RF_DRING_IN:
+    case RF_DRING_OUT:
+        /* One contiguous mapping per half: the whole ring is one area. */
+        g = kind == RF_DRING_IN ? &rf->dring_in : &rf->dring_out;
+        if (!g->pages || index != 0)
+            return NULL;
+        *size = g->count * RF_PAGE;
+        return g->pages;
     default:
         return NULL;
     }
@@ -507,6 +562,9 @@ void rf_release(struct rawfront *rf)
         rf_ungrant(rf, &rf->tx_slots);
         rf_ungrant(rf, &rf->rx_slots);
         rf_ungrant(rf, &rf->extra);
+        rf_ungrant(rf, &rf->dring_intf);
+        rf_ungrant(rf, &rf->dring_in);
+        rf_ungrant(rf, &rf->dring_out);
         xengntshr_close(rf->xgs);
     }
     if (rf->xs)
@@ -596,13 +654,13 @@ static int rf_dispatch(struct rawfront *rf, struct rf_shm *shm, uint32_t cmd)
 
     switch (cmd) {
     case RF_CMD_PREPARE:
-        return rf_prepare(rf, &shm->cfg, &shm->refs, shm->tx_list, shm->rx_list);
+        return rf_prepare(rf, &shm->cfg, &shm->refs, shm->tx_list, shm->rx_list, &shm->dring);
     case RF_CMD_COMMIT:
         /* The test may edit the lists and the key overrides until now. */
         rf->cfg.nr_overrides = shm->cfg.nr_overrides;
         memcpy(rf->cfg.ov, shm->cfg.ov, sizeof(rf->cfg.ov));
         rf->cfg.fe_state = shm->cfg.fe_state;
-        return rf_commit(rf, shm->tx_list, shm->rx_list);
+        return rf_commit(rf, shm->tx_list, shm->rx_list, &shm->dring);
     case RF_CMD_FILL:
     case RF_CMD_READ:
         a = rf_area(rf, (enum rf_area_kind)shm->area, shm->index, &size);
@@ -876,6 +934,10 @@ unsigned rfk_all_refs(const struct rfk *f, uint32_t *out, unsigned max)
         RF_ADD(r->rx_slot_pages[i]);
     for (i = 0; i < RF_EXTRA_PAGES; i++)
         RF_ADD(r->extra[i]);
+    if (r->nr_dring_pages)
+        RF_ADD(r->dring_intf);
+    for (i = 0; i < r->nr_dring_pages && i < RF_DRING_PAGES_MAX; i++)
+        RF_ADD(r->dring_pages[i]);
 #undef RF_ADD
     return n;
 }

@@ -18,6 +18,15 @@
  *                 responses within a bounded time.
  *   rf_close()    Closing, then Closed once the backend follows.
  *
+ * Data ring mode (docs/netif-staging.md section 8): with cfg.dring_order,
+ * rf_prepare() also grants an interface page (writable) and 2^order data
+ * pages, the in ring writable and the out ring read-only, each half one
+ * contiguous mapping on the guest side; it builds the interface page's
+ * ring_order and ref[] (struct rf_dring_intf), which the test may edit
+ * like the lists, and rf_commit() writes them into the page with the
+ * data-ring-ref, tx-data-len and rx-data-len keys.  The test writes
+ * records and indices itself through the RF_DRING_* areas.
+ *
  * Parent side (the test, as Domain-0): struct rfk runs rf_kid_body() in a
  * simkid child and drives it through a block of shared memory (the
  * arguments and results of one command) and simkid's command pipe.
@@ -40,6 +49,8 @@
 #define RF_EXTRA_PAGES  4u       /* spare read-only pages for the test */
 #define RF_MAX_OVERRIDES 8u
 #define RF_SLOTS        256u     /* slots per direction = ring size */
+#define RF_DRING_ORDER_MAX 6u    /* largest data ring rawfront grants: 64 pages */
+#define RF_DRING_PAGES_MAX (1u << RF_DRING_ORDER_MAX)
 
 /* A key written (or removed) after the normal ones, in the same transaction. */
 struct rf_key_override {
@@ -55,6 +66,8 @@ struct rf_config {
     bool split;                  /* split event channels */
     bool rx_slots_readonly;      /* a mistake: grant the RX slot pages read-only */
     uint8_t fe_state;            /* state after the keys (0 = Connected) */
+    uint8_t dring_order;         /* data ring of 2^order pages; 0 = none */
+    uint16_t dring_tx_len, dring_rx_len;   /* tx-/rx-data-len with the ring; 0 = key absent */
     unsigned nr_overrides;
     struct rf_key_override ov[RF_MAX_OVERRIDES];
 };
@@ -68,6 +81,15 @@ struct rf_refs {
     uint32_t tx_slot_pages[RF_SLOTS], rx_slot_pages[RF_SLOTS];
     uint32_t extra[RF_EXTRA_PAGES];
     uint32_t tx_port, rx_port;                    /* the guest's ports (equal unless split) */
+    uint32_t dring_intf;                          /* valid when cfg.dring_order */
+    uint32_t nr_dring_pages;                      /* in ring, then out ring */
+    uint32_t dring_pages[RF_DRING_PAGES_MAX];
+};
+
+/* What rf_commit() writes into the data ring's interface page. */
+struct rf_dring_intf {
+    uint32_t ring_order;
+    uint32_t ref[1u << XEN_NETIF_DATA_RING_ORDER_MAX];
 };
 
 /* Memory the guest side can fill or read (rf_area). */
@@ -77,6 +99,9 @@ enum rf_area_kind {
     RF_TX_POOL,        /* index < RF_POOL_PAGES */
     RF_RX_POOL,
     RF_EXTRA,          /* index < RF_EXTRA_PAGES */
+    RF_DRING_INTF,     /* index 0: the interface page (struct xen_netif_data_intf) */
+    RF_DRING_IN,       /* index 0: the in ring, XEN_NETIF_DATA_RING_BYTES(order) octets */
+    RF_DRING_OUT,      /* index 0: the out ring, likewise */
 };
 
 /* ---- guest side -------------------------------------------------------- */
@@ -94,7 +119,7 @@ struct rawfront {
     xenevtchn_handle *xce;
     char fe_dir[96], be_dir[96];
     struct rf_grant tx_ring, rx_ring, tx_pool, rx_pool, tx_list, rx_list, tx_slots, rx_slots,
-        extra;
+        extra, dring_intf, dring_in, dring_out;
     netif_tx_sring_t *tx;
     netif_rx_sring_t *rx;
     uint32_t tx_req_prod, tx_rsp_cons, rx_req_prod, rx_rsp_cons;
@@ -104,9 +129,10 @@ struct rawfront {
 
 /* 0, or a step number > 0 saying what failed. */
 int rf_prepare(struct rawfront *rf, const struct rf_config *cfg, struct rf_refs *refs,
-               struct xen_netif_data_slot *tx_list, struct xen_netif_data_slot *rx_list);
+               struct xen_netif_data_slot *tx_list, struct xen_netif_data_slot *rx_list,
+               struct rf_dring_intf *dring);
 int rf_commit(struct rawfront *rf, const struct xen_netif_data_slot *tx_list,
-              const struct xen_netif_data_slot *rx_list);
+              const struct xen_netif_data_slot *rx_list, const struct rf_dring_intf *dring);
 /* The bytes of an area and their size; NULL if there is no such area. */
 uint8_t *rf_area(struct rawfront *rf, enum rf_area_kind kind, uint32_t index, uint32_t *size);
 /* Write n entries from req_prod on, then move req_prod by prod_delta and notify. */
@@ -148,6 +174,7 @@ struct rf_shm {
     struct rf_config cfg;
     struct rf_refs refs;
     struct xen_netif_data_slot tx_list[RF_SLOTS], rx_list[RF_SLOTS];
+    struct rf_dring_intf dring;     /* built by PREPARE, written by COMMIT */
 
     /* arguments */
     uint32_t n, prod_delta;
@@ -204,8 +231,8 @@ int rfk_kill(struct rfk *f);
 /* Forget a child that died on its own (e.g. with its domain): reap it. */
 int rfk_reap(struct rfk *f, int timeout_ms);
 
-/* Every grant reference f's connection uses (rings, pools, lists, slot and
- * spare pages); returns the count written to out (at most max). */
+/* Every grant reference f's connection uses (rings, pools, lists, slot,
+ * spare and data ring pages); returns the count written to out (at most max). */
 unsigned rfk_all_refs(const struct rfk *f, uint32_t *out, unsigned max);
 
 /* Dom0 helpers on the backend's xenstore nodes. */

@@ -1,6 +1,6 @@
 /*
  * test_back_hostile.c - netstage-back against a hostile frontend
- * (docs/netif-staging.md sections 4 to 7, "Backend policy for bad input").
+ * (docs/netif-staging.md sections 4 to 8, "Backend policy for bad input").
  *
  * This process is Domain-0 on a fresh simulated host, in a network
  * namespace of its own (the backend's TAPs vif<domid>.<devid> live there,
@@ -20,6 +20,12 @@
  * node, go to Closing and release every mapping of the vif; connect-time
  * errors likewise, with nothing left mapped; a guest destroyed in the middle
  * of traffic must leave nothing mapped in the backend.
+ *
+ * Data ring mode (section 8): the hostile vif gives a ring of its own
+ * (rawfront grants it, the test writes the records and out_prod); a broken
+ * out ring is tier b and must also set in_error and out_error in the
+ * interface page.  The last case restarts the backend with
+ * --data-ring-max-order 0, after the others.
  *
  * Every wait is bounded.  A check that fails prints what was expected, what
  * happened and the tail of the backend's log.
@@ -284,7 +290,8 @@ static pid_t destroy_guest_async(const char *name)
     return pid;
 }
 
-static int start_backend(void)
+/* netstage-back, with one more option (and its value) when opt is not NULL. */
+static int start_backend(const char *opt, const char *val)
 {
     char bin[PATH_MAX], dir[PATH_MAX];
 
@@ -292,9 +299,11 @@ static int start_backend(void)
     snprintf(bin, sizeof(bin), "%s/netstage-back", dirname(dir));
     if (getenv("NETSTAGE_HOSTILE_BACK"))       /* another build of the backend */
         snprintf(bin, sizeof(bin), "%s", getenv("NETSTAGE_HOSTILE_BACK"));
-    snprintf(run_dir, sizeof(run_dir), "/tmp/netstage-hostile.XXXXXX");
-    if (!mkdtemp(run_dir))
-        return -1;
+    if (!run_dir[0]) {          /* a restarted backend keeps the directory and the log */
+        snprintf(run_dir, sizeof(run_dir), "/tmp/netstage-hostile.XXXXXX");
+        if (!mkdtemp(run_dir))
+            return -1;
+    }
     snprintf(back_log, sizeof(back_log), "%s/back.log", run_dir);
     fflush(NULL);
     back_pid = fork();
@@ -309,7 +318,8 @@ static int start_backend(void)
         dup2(fd, 1);
         dup2(fd, 2);
         setenv("NETSTAGE_RUN_DIR", run_dir, 1);
-        execl(bin, bin, "--run-hotplug", "--slot-len-max", "2048", "--verbose", (char *)NULL);
+        execl(bin, bin, "--run-hotplug", "--slot-len-max", "2048", "--verbose", opt, val,
+              (char *)NULL);
         _exit(127);
     }
     return 0;
@@ -1869,6 +1879,769 @@ static void test_connect_bad(void **state)
     hostile_finish();
 }
 
+/* ---- data ring mode (section 8) ------------------------------------------------------ */
+
+#define INTF_OFF(field) ((uint32_t)offsetof(struct xen_netif_data_intf, field))
+
+/* The hostile vif's out ring as the test last published it (its out_prod). */
+static uint32_t ring_out_prod;
+
+static struct rf_config cfg_ring(uint8_t order, uint16_t tx_len, uint16_t rx_len)
+{
+    struct rf_config c = cfg_of(0, 0, 0);
+
+    c.dring_order = order;
+    c.dring_tx_len = tx_len;
+    c.dring_rx_len = rx_len;
+    return c;
+}
+
+static void connect_ring(uint8_t order, uint16_t tx_len, uint16_t rx_len)
+{
+    struct rf_config c = cfg_ring(order, tx_len, rx_len);
+    static struct ns_stats_file s;
+
+    connect_ok(hf, &c);
+    ring_out_prod = 0;
+    CHECK(back_stats(hf, &s), "no stats file for the hostile vif");
+    CHECK(s.info[0].data_ring_order == order, "connected, but the stats say data ring order %u, "
+          "expected %u", s.info[0].data_ring_order, order);
+}
+
+/* R: the octets of one direction of the hostile vif's ring. */
+static uint32_t ring_size(const struct rfk *f)
+{
+    return (uint32_t)XEN_NETIF_DATA_RING_BYTES(f->shm->cfg.dring_order);
+}
+
+static uint32_t intf_get(struct rfk *f, uint32_t off)
+{
+    uint32_t v = 0xdeadbeefu;
+
+    CHECK(rfk_read(f, RF_DRING_INTF, 0, off, &v, sizeof(v)) == 0,
+          "read the interface page at %#x", off);
+    return v;
+}
+
+static void intf_set(struct rfk *f, uint32_t off, uint32_t v)
+{
+    CHECK(rfk_fill(f, RF_DRING_INTF, 0, off, &v, sizeof(v)) == 0,
+          "write the interface page at %#x", off);
+}
+
+/* Octets into a data ring from free-running index `at` on, wrapping at its end. */
+static void ring_write(struct rfk *f, enum rf_area_kind ring, uint32_t at, const void *src,
+                       uint32_t n)
+{
+    uint32_t size = ring_size(f);
+    const uint8_t *p = src;
+
+    while (n) {
+        uint32_t pos = at & (size - 1), chunk = size - pos < n ? size - pos : n;
+
+        if (chunk > RF_PAGE)
+            chunk = RF_PAGE;
+        CHECK(rfk_fill(f, ring, 0, pos, p, chunk) == 0, "write %u octets at ring offset %u",
+              chunk, pos);
+        at += chunk;
+        p += chunk;
+        n -= chunk;
+    }
+}
+
+static void ring_read(struct rfk *f, enum rf_area_kind ring, uint32_t at, void *dst, uint32_t n)
+{
+    uint32_t size = ring_size(f);
+    uint8_t *p = dst;
+
+    while (n) {
+        uint32_t pos = at & (size - 1), chunk = size - pos < n ? size - pos : n;
+
+        if (chunk > RF_PAGE)
+            chunk = RF_PAGE;
+        CHECK(rfk_read(f, ring, 0, pos, p, chunk) == 0, "read %u octets at ring offset %u",
+              chunk, pos);
+        at += chunk;
+        p += chunk;
+        n -= chunk;
+    }
+}
+
+/*
+ * A record in the out ring at index `at` (8.3): the header {hdr_len, id,
+ * reserved}, the n octets of head, zero padding to a multiple of 8.  The
+ * header may lie (hdr_len != n, reserved != 0).  Not published; returns
+ * the index after the record.
+ */
+static uint32_t out_record(struct rfk *f, uint32_t at, uint16_t hdr_len, uint16_t id,
+                           uint32_t reserved, const uint8_t *head, uint32_t n)
+{
+    static uint8_t buf[XEN_NETIF_DATA_RING_LEN_MAX + 16];
+    struct xen_netif_data_ring_rec h = { .len = hdr_len, .id = id, .reserved = reserved };
+    uint32_t rec = XEN_NETIF_DATA_RING_REC_SIZE(n);
+
+    memset(buf, 0, rec);
+    memcpy(buf, &h, sizeof(h));
+    memcpy(buf + sizeof(h), head, n);
+    ring_write(f, RF_DRING_OUT, at, buf, rec);
+    return at + rec;
+}
+
+static void publish_out_prod(struct rfk *f, uint32_t v)
+{
+    intf_set(f, INTF_OFF(out_prod), v);
+}
+
+/*
+ * A frame sent as a frontend does in ring mode (8.4): h = min(total,
+ * tx-data-len) octets as a well-formed record at ring_out_prod (not yet
+ * published), octets [h, total) in TX pool page pg at their offsets (6.1),
+ * JUNK below h; the request in *e, flagged NETTXF_data_ring.  A frame
+ * wholly in its record names gref 0, which must never be touched.
+ */
+static void ring_frame(struct rfk *f, const uint8_t *frame, uint32_t total, uint16_t id,
+                       unsigned pg, union netif_tx_sring_entry *e)
+{
+    static uint8_t tmp[RF_PAGE];
+    uint32_t L = f->shm->cfg.dring_tx_len, h = total < L ? total : L;
+
+    ring_out_prod = out_record(f, ring_out_prod, (uint16_t)h, id, 0, frame, h);
+    if (total > h) {
+        CHECK(total <= RF_PAGE, "ring_frame: %u octets do not fit a pool page", total);
+        memset(tmp, JUNK, h);
+        memcpy(tmp + h, frame + h, total - h);
+        CHECK(rfk_fill(f, RF_TX_POOL, pg % RF_POOL_PAGES, 0, tmp, total) == 0, "fill pool %u",
+              pg);
+        *e = R(pool(f, pg), 0, NETTXF_data_ring, id, (uint16_t)total);
+    } else {
+        *e = R(0, 0, NETTXF_data_ring, id, (uint16_t)total);
+    }
+}
+
+/* The backend gave back every record published, and reports no error. */
+static void expect_ring_drained(struct rfk *f)
+{
+    uint32_t cons = intf_get(f, INTF_OFF(out_cons));
+    uint32_t in_err = intf_get(f, INTF_OFF(in_error)), out_err = intf_get(f, INTF_OFF(out_error));
+
+    CHECK(cons == ring_out_prod, "out_cons is %u after every record up to %u was answered",
+          cons, ring_out_prod);
+    CHECK(in_err == 0 && out_err == 0, "in_error %u, out_error %u on a working ring", in_err,
+          out_err);
+}
+
+/* Frames of the given sizes in one push, each through the ring; all must arrive intact. */
+static void ring_send_ok_n(struct rfk *f, const uint32_t *sizes, unsigned n)
+{
+    static uint8_t frames[16][RF_PAGE], got[RF_PAGE];
+    union netif_tx_sring_entry e[16];
+    uint32_t markers[16];
+    uint16_t id = take_ids(f, n);
+    struct cap c;
+
+    CHECK(n <= 16, "ring_send_ok_n: %u frames", n);
+    for (unsigned i = 0; i < n; i++) {
+        markers[i] = ++marker_seq;
+        make_frame(frames[i], sizes[i], markers[i]);
+        ring_frame(f, frames[i], sizes[i], (uint16_t)(id + i), i, &e[i]);
+    }
+    publish_out_prod(f, ring_out_prod);
+    CHECK(cap_open(&c, f->domid, f->devid) == 0, "capture on vif%u.%u", f->domid, f->devid);
+    push_expect(f, e, n, NETIF_RSP_OKAY);
+    for (unsigned i = 0; i < n; i++) {
+        int len = cap_next(&c, markers[i], got, sizeof(got), T_RSP);
+
+        CHECK(len == (int)sizes[i], "data ring frame %u of %u octets (marker %#x) arrived as %d "
+              "octets", i, sizes[i], markers[i], len);
+        for (uint32_t k = 0; k < sizes[i]; k++)
+            CHECK(got[k] == frames[i][k], "data ring frame %u octet %u is %#x, expected %#x%s",
+                  i, k, got[k], frames[i][k],
+                  got[k] == JUNK ? " (a pool octet below h: must come from the record)" : "");
+    }
+    cap_close(&c);
+    expect_ring_drained(f);
+}
+
+static void ring_send_ok(struct rfk *f, uint32_t total)
+{
+    ring_send_ok_n(f, &total, 1);
+}
+
+/* Data ring mode on TX (8.4): records, wrap-around, fallback packets, a full ring. */
+static void test_ok_data_ring_tx(void **state)
+{
+    static const uint32_t mix[4] = { 200, 1000, 64, 1500 };
+    struct ns_queue_stats s0, s1;
+    char *v;
+
+    (void)state;
+    v = be_read(hostile_dom, 0, XEN_NETIF_STAGING_KEY_DATA_RING_MAX_ORDER);
+    CHECK(be_has(hostile_dom, 0, XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING, "1") && v &&
+          !strcmp(v, "6"), "the backend does not offer a data ring of order up to 6 (%s = %s)",
+          XEN_NETIF_STAGING_KEY_DATA_RING_MAX_ORDER, v ? v : "(none)");
+    free(v);
+    connect_ring(1, 256, 256);
+    /* A frame wholly in its record: no grant operation at all. */
+    s0 = q0_stats(hf);
+    ring_send_ok(hf, 200);
+    s1 = q0_stats(hf);
+    CHECK(s1.tx_staged == s0.tx_staged + 1 && s1.tx_staged_bytes == s0.tx_staged_bytes + 200,
+          "tx_staged %llu -> %llu, bytes +%llu for a 200-octet record",
+          (unsigned long long)s0.tx_staged, (unsigned long long)s1.tx_staged,
+          (unsigned long long)(s1.tx_staged_bytes - s0.tx_staged_bytes));
+    CHECK(s1.grant_copy_segs == s0.grant_copy_segs, "a frame wholly in its record cost %llu "
+          "grant-copy segments", (unsigned long long)(s1.grant_copy_segs - s0.grant_copy_segs));
+    /* Head of 256 in the record, [256, 1000) by one grant copy; pool octets below h are JUNK. */
+    ring_send_ok(hf, 1000);
+    s0 = q0_stats(hf);
+    CHECK(s0.tx_staged == s1.tx_staged + 1 && s0.tx_staged_bytes == s1.tx_staged_bytes + 256,
+          "tx_staged +%llu, bytes +%llu for a 1000-octet frame with h = 256",
+          (unsigned long long)(s0.tx_staged - s1.tx_staged),
+          (unsigned long long)(s0.tx_staged_bytes - s1.tx_staged_bytes));
+    CHECK(s0.grant_copy_segs == s1.grant_copy_segs + 1, "%llu grant-copy segments for octets "
+          "[256, 1000)", (unsigned long long)(s0.grant_copy_segs - s1.grant_copy_segs));
+    /* Batches of mixed sizes, around the 4096-octet ring several times: records
+     * straddle its end (header before it, head octets after). */
+    for (unsigned round = 0; round < 12; round++)
+        ring_send_ok_n(hf, mix, 4);
+    CHECK(ring_out_prod > 2 * ring_size(hf), "the test did not wrap the ring (%u)", ring_out_prod);
+    /* A plain packet between flagged ones (the fallback, 8.4): records follow
+     * the flagged packets' order. */
+    {
+        static uint8_t fa[300], fb[700], fc[120], got[RF_PAGE];
+        union netif_tx_sring_entry e[3];
+        uint32_t ma = ++marker_seq, mb = ++marker_seq, mc = ++marker_seq;
+        uint16_t id = take_ids(hf, 3);
+        struct frag fr[1] = { { FR_POOL, 9, 0, sizeof(fb), 0 } };
+        struct cap c;
+
+        make_frame(fa, sizeof(fa), ma);
+        make_frame(fb, sizeof(fb), mb);
+        make_frame(fc, sizeof(fc), mc);
+        ring_frame(hf, fa, sizeof(fa), id, 4, &e[0]);
+        lay_out(hf, fb, sizeof(fb), (uint16_t)(id + 1), fr, 1, &e[1]);   /* no slots: all granted */
+        ring_frame(hf, fc, sizeof(fc), (uint16_t)(id + 2), 5, &e[2]);
+        publish_out_prod(hf, ring_out_prod);
+        s0 = q0_stats(hf);
+        CHECK(cap_open(&c, hf->domid, 0) == 0, "capture");
+        push_expect(hf, e, 3, NETIF_RSP_OKAY);
+        CHECK(cap_next(&c, ma, got, sizeof(got), T_RSP) == (int)sizeof(fa) &&
+              !memcmp(got, fa, sizeof(fa)), "flagged frame 1 of 3 did not arrive intact");
+        CHECK(cap_next(&c, mb, got, sizeof(got), T_RSP) == (int)sizeof(fb) &&
+              !memcmp(got, fb, sizeof(fb)), "the plain frame between them did not arrive intact");
+        CHECK(cap_next(&c, mc, got, sizeof(got), T_RSP) == (int)sizeof(fc) &&
+              !memcmp(got, fc, sizeof(fc)), "flagged frame 3 of 3 did not arrive intact");
+        cap_close(&c);
+        s1 = q0_stats(hf);
+        CHECK(s1.fallback[NS_FALLBACK_RING_FULL] == s0.fallback[NS_FALLBACK_RING_FULL] + 1,
+              "fallback_ring_full +%llu for one plain packet on a data ring queue",
+              (unsigned long long)(s1.fallback[NS_FALLBACK_RING_FULL] -
+                                   s0.fallback[NS_FALLBACK_RING_FULL]));
+        expect_ring_drained(hf);
+    }
+    /* A full ring: out_prod exactly R ahead of out_cons is legal (8.2),
+     * 16 records of 8 + 248 octets. */
+    {
+        uint32_t sizes[16];
+
+        CHECK(intf_get(hf, INTF_OFF(out_cons)) == ring_out_prod, "the ring is not empty");
+        for (unsigned i = 0; i < 16; i++)
+            sizes[i] = 248;
+        ring_send_ok_n(hf, sizes, 16);
+    }
+    expect_alive(hf);
+    hostile_finish();
+
+    /* tx-data-len exactly half the ring (8.1): a 2048-octet record, then a
+     * frame of 2100 with its last 52 octets by grant copy. */
+    connect_ring(1, 2048, 0);
+    ring_send_ok(hf, 2048);
+    ring_send_ok(hf, 2100);
+    ring_send_ok(hf, 18);
+    hostile_finish();
+
+    /* The largest order offered, 64 pages, and a length that is no power of two. */
+    connect_ring(6, 1500, 64);
+    ring_send_ok(hf, 1500);
+    ring_send_ok(hf, 1501);
+    expect_bystanders();
+    hostile_finish();
+}
+
+/* Data ring mode on RX (8.5): the in ring is the first half of ref[]. */
+static void test_ok_data_ring_rx(void **state)
+{
+    static uint8_t frame[300], buf[RF_PAGE];
+    struct netif_rx_request r;
+    struct xen_netif_data_ring_rec h;
+    const struct netif_rx_response *rsp = &hf->shm->rx_rsp[0];
+    struct cap c;
+
+    (void)state;
+    connect_ring(1, 256, 256);
+    /* 300 octets: h = 256 in a record, [256, 300) in the posted page. */
+    memset(buf, JUNK, sizeof(buf));
+    CHECK(rfk_fill(hf, RF_RX_POOL, 4, 0, buf, RF_PAGE) == 0, "junk the RX page");
+    r = (struct netif_rx_request){ .id = 9, .gref = hf->shm->refs.rx_pool[4] };
+    CHECK(rfk_rx_post(hf, &r, 1, 1) == 0, "post");
+    make_frame(frame, 300, ++marker_seq);
+    CHECK(cap_open(&c, hf->domid, 0) == 0, "open the TAP");
+    CHECK(cap_send(&c, frame, 300) == 0, "inject: %s", strerror(errno));
+    CHECK(rfk_rx_collect(hf, 1, T_RSP) == 1, "no RX response for a 300-octet frame");
+    CHECK(rsp->id == 9 && rsp->status == 300 && (rsp->flags & NETRXF_data_ring) &&
+          !(rsp->flags & NETRXF_more_data), "RX response id %u status %d flags %#x, expected id 9 "
+          "status 300 with NETRXF_data_ring", rsp->id, rsp->status, rsp->flags);
+    CHECK(intf_get(hf, INTF_OFF(in_prod)) == 8 + 256, "in_prod %u, expected 264",
+          intf_get(hf, INTF_OFF(in_prod)));
+    ring_read(hf, RF_DRING_IN, 0, &h, sizeof(h));
+    CHECK(h.len == 256 && h.id == 9 && h.reserved == 0, "RX record {len %u, id %u, reserved %u}, "
+          "expected {256, 9, 0}", h.len, h.id, h.reserved);
+    ring_read(hf, RF_DRING_IN, 8, buf, 256);
+    CHECK(!memcmp(buf, frame, 256), "the RX record does not hold the frame's first 256 octets");
+    CHECK(rfk_read(hf, RF_RX_POOL, 4, 0, buf, RF_PAGE) == 0, "read the RX page");
+    for (uint32_t p = 0; p < 320; p++) {
+        uint8_t want = p >= 256 && p < 300 ? frame[p] : JUNK;
+
+        CHECK(buf[rsp->offset + p] == want, "RX page octet %u is %#x, expected %#x", p,
+              buf[rsp->offset + p], want);
+    }
+    /* 100 octets: the whole frame in the next record, the page untouched. */
+    intf_set(hf, INTF_OFF(in_cons), 8 + 256);
+    r = (struct netif_rx_request){ .id = 10, .gref = hf->shm->refs.rx_pool[5] };
+    CHECK(rfk_rx_post(hf, &r, 1, 1) == 0, "post");
+    make_frame(frame, 100, ++marker_seq);
+    CHECK(cap_send(&c, frame, 100) == 0, "inject: %s", strerror(errno));
+    cap_close(&c);
+    CHECK(rfk_rx_collect(hf, 1, T_RSP) == 1, "no RX response for a 100-octet frame");
+    CHECK(rsp->id == 10 && rsp->status == 100 && (rsp->flags & NETRXF_data_ring),
+          "RX response id %u status %d flags %#x", rsp->id, rsp->status, rsp->flags);
+    ring_read(hf, RF_DRING_IN, 264, &h, sizeof(h));
+    CHECK(h.len == 100 && h.id == 10 && h.reserved == 0, "RX record {len %u, id %u, reserved %u}, "
+          "expected {100, 10, 0}", h.len, h.id, h.reserved);
+    ring_read(hf, RF_DRING_IN, 272, buf, 104);
+    CHECK(!memcmp(buf, frame, 100) && !buf[100] && !buf[101] && !buf[102] && !buf[103],
+          "the second RX record does not hold the frame and zero padding");
+    CHECK(intf_get(hf, INTF_OFF(in_prod)) == 264 + 112, "in_prod %u, expected 376",
+          intf_get(hf, INTF_OFF(in_prod)));
+    expect_alive(hf);
+    hostile_finish();
+}
+
+/* ---- data ring, tier b: a broken out ring disables the vif (8.6) ---------------------- */
+
+/* One packet of an attack: a marked frame, its head h, its request. */
+struct ring_pkt {
+    uint8_t frame[RF_PAGE];
+    uint32_t total, h, marker, at;     /* at: the out ring index of its record */
+    uint16_t id;
+    union netif_tx_sring_entry e;
+};
+
+/*
+ * Connect with a ring of order 1 and tx-data-len 256, prove it works with
+ * one valid flagged frame (unless !warm), then lay out the next packet
+ * without writing its record: `big` selects a frame wholly in its record
+ * (the backend's small-packet path) or one of 1000 octets, h = 256 (the
+ * parsed path, the rest by grant copy).
+ */
+static void ring_attack_begin(bool big, bool warm, struct ring_pkt *p)
+{
+    uint32_t L = 256;
+
+    connect_ring(1, (uint16_t)L, 256);
+    if (warm)
+        ring_send_ok(hf, big ? 700 : 100);
+    p->total = big ? 1000 : 200;
+    p->h = p->total < L ? p->total : L;
+    p->marker = ++marker_seq;
+    p->id = take_ids(hf, 1);
+    p->at = ring_out_prod;
+    make_frame(p->frame, p->total, p->marker);
+    if (big) {
+        static uint8_t tmp[RF_PAGE];
+
+        memset(tmp, JUNK, p->h);
+        memcpy(tmp + p->h, p->frame + p->h, p->total - p->h);
+        CHECK(rfk_fill(hf, RF_TX_POOL, 2, 0, tmp, p->total) == 0, "fill pool 2");
+        p->e = R(pool(hf, 2), 0, NETTXF_data_ring, p->id, (uint16_t)p->total);
+    } else {
+        p->e = R(0, 0, NETTXF_data_ring, p->id, (uint16_t)p->total);
+    }
+}
+
+/*
+ * Push the packet: the vif must be disabled with a reason naming the
+ * rule, in_error and out_error set, the packet not transmitted, the rings
+ * dead, everything released, the other vifs unaffected.
+ */
+static void ring_attack_end(const struct ring_pkt *p, const char *keyword)
+{
+    uint32_t in_err, out_err;
+    struct cap c;
+
+    CHECK(cap_open(&c, hf->domid, 0) == 0, "capture on the hostile vif");
+    CHECK(rfk_tx_push(hf, &p->e, 1, 1) == 0, "push");
+    expect_fatal(hf, keyword, true);
+    CHECK(!cap_seen(&c, p->marker, T_QUIET), "the packet of a broken data ring reached the TAP");
+    cap_close(&c);
+    in_err = intf_get(hf, INTF_OFF(in_error));
+    out_err = intf_get(hf, INTF_OFF(out_error));
+    CHECK(in_err != 0 && out_err != 0, "the vif was disabled for its data ring, but in_error = "
+          "%u and out_error = %u (8.6: both nonzero before disabling)", in_err, out_err);
+    expect_no_service(hf);
+    expect_bystanders();
+    hostile_finish();
+}
+
+/* A flagged request whose record is written but not published: out_prod not advanced. */
+static void test_b_ring_record_not_published(void **state)
+{
+    (void)state;
+    for (int big = 0; big < 2; big++) {
+        struct ring_pkt p;
+
+        ring_attack_begin(big, true, &p);
+        out_record(hf, p.at, (uint16_t)p.h, p.id, 0, p.frame, p.h);
+        ring_attack_end(&p, "no data ring record");
+    }
+}
+
+/* A flagged request with nothing in the ring at all, on a fresh ring (out_prod 0). */
+static void test_b_ring_no_record_on_fresh_ring(void **state)
+{
+    (void)state;
+    for (int big = 0; big < 2; big++) {
+        struct ring_pkt p;
+
+        ring_attack_begin(big, false, &p);
+        ring_attack_end(&p, "no data ring record");
+    }
+}
+
+/* The record names another request's id. */
+static void test_b_ring_record_wrong_id(void **state)
+{
+    (void)state;
+    for (int big = 0; big < 2; big++) {
+        struct ring_pkt p;
+
+        ring_attack_begin(big, true, &p);
+        publish_out_prod(hf, out_record(hf, p.at, (uint16_t)p.h, (uint16_t)(p.id + 1), 0, p.frame,
+                                        p.h));
+        ring_attack_end(&p, "another id");
+    }
+}
+
+/* len other than min(size, tx-data-len): shorter, or the whole frame past h. */
+static void test_b_ring_record_wrong_len(void **state)
+{
+    (void)state;
+    for (int big = 0; big < 2; big++) {
+        struct ring_pkt p;
+
+        ring_attack_begin(big, true, &p);
+        /* A consistent record (its octets and padding there), only too short. */
+        publish_out_prod(hf, out_record(hf, p.at, (uint16_t)(p.h - 8), p.id, 0, p.frame,
+                                        p.h - 8));
+        ring_attack_end(&p, "wrong length");
+    }
+    {
+        struct ring_pkt p;
+
+        /* 1000 octets in the record while tx-data-len is 256. */
+        ring_attack_begin(true, true, &p);
+        publish_out_prod(hf, out_record(hf, p.at, (uint16_t)p.total, p.id, 0, p.frame, p.total));
+        ring_attack_end(&p, "wrong length");
+    }
+}
+
+static void test_b_ring_record_reserved_nonzero(void **state)
+{
+    (void)state;
+    for (int big = 0; big < 2; big++) {
+        struct ring_pkt p;
+
+        ring_attack_begin(big, true, &p);
+        publish_out_prod(hf, out_record(hf, p.at, (uint16_t)p.h, p.id, big ? 0x80000000u : 1,
+                                        p.frame, p.h));
+        ring_attack_end(&p, "reserved");
+    }
+}
+
+/* out_prod covers the record and 4 octets more: not a multiple of 8. */
+static void test_b_ring_out_prod_misaligned(void **state)
+{
+    (void)state;
+    for (int big = 0; big < 2; big++) {
+        struct ring_pkt p;
+        uint32_t end;
+
+        ring_attack_begin(big, true, &p);
+        end = out_record(hf, p.at, (uint16_t)p.h, p.id, 0, p.frame, p.h);
+        publish_out_prod(hf, big ? end - 4 : end + 4);
+        ring_attack_end(&p, "multiple of 8");
+    }
+}
+
+/* out_prod more than R ahead of out_cons, with a valid record in place. */
+static void test_b_ring_out_prod_beyond_ring(void **state)
+{
+    (void)state;
+    for (int big = 0; big < 2; big++) {
+        struct ring_pkt p;
+
+        ring_attack_begin(big, true, &p);
+        out_record(hf, p.at, (uint16_t)p.h, p.id, 0, p.frame, p.h);
+        /* R + 8: aligned, and the record is there; 2^31: far away. */
+        publish_out_prod(hf, big ? p.at + 0x80000000u : p.at + ring_size(hf) + 8);
+        ring_attack_end(&p, "more than a ring ahead");
+    }
+}
+
+/* Only the header published: the record runs past out_prod (8.4: REC_SIZE(len) <= prod - cons). */
+static void test_b_ring_record_past_out_prod(void **state)
+{
+    (void)state;
+    for (int big = 0; big < 2; big++) {
+        struct ring_pkt p;
+
+        ring_attack_begin(big, true, &p);
+        out_record(hf, p.at, (uint16_t)p.h, p.id, 0, p.frame, p.h);
+        publish_out_prod(hf, p.at + 8);
+        ring_attack_end(&p, "past the producer index");
+    }
+}
+
+/*
+ * Flags the ring does not make valid are tier a (7, 8.6): NETTXF_data_ring
+ * on a queue whose data ring carries no TX heads (no tx-data-len) or on a
+ * follow-on request, and NETTXF_staging_buffer in data ring mode.  Each
+ * packet is dropped, the vif stays, and ring frames after them still go
+ * (no record was taken for them).
+ */
+static void test_a_ring_unusable_flags(void **state)
+{
+    union netif_tx_sring_entry e[2];
+    uint32_t m;
+
+    (void)state;
+    connect_ring(1, 0, 256);
+    m = mark_head(hf, 30, 100);
+    e[0] = R(pool(hf, 0), 0, NETTXF_data_ring, 30, 100);
+    expect_drop(e, 1, m);
+    expect_ring_drained(hf);
+    send_ok(hf, 300);
+    hostile_finish();
+
+    connect_ring(1, 256, 256);
+    ring_send_ok(hf, 100);
+    m = mark_head(hf, 40, 600);
+    e[0] = R(pool(hf, 0), 0, NETTXF_more_data, 40, 600);
+    e[1] = R(pool(hf, 8), 0, NETTXF_data_ring, 41, 300);
+    expect_drop(e, 2, m);
+    e[0] = R(3, 0, NETTXF_staging_buffer, 42, 100);
+    expect_drop(e, 1, 0);
+    e[0] = R(XEN_NETIF_DATA_ID_RX(3), 0, NETTXF_staging_buffer, 43, 100);
+    expect_drop(e, 1, 0);
+    ring_send_ok(hf, 300);
+    ring_send_ok(hf, 1000);
+    expect_bystanders();
+    hostile_finish();
+}
+
+/*
+ * The in ring (8.5, 8.6): the backend rereads in_cons only when a record
+ * does not fit.  A valid in_cons that leaves no room sends the frame as
+ * plain netif (fallback_ring_full); one that is not a multiple of 8
+ * disables the vif with in_error and out_error set.
+ */
+static void test_b_ring_in_cons_misaligned(void **state)
+{
+    static uint8_t frames[16][300], buf[RF_PAGE];
+    struct netif_rx_request r[16];
+    const struct netif_rx_response *rsp = hf->shm->rx_rsp;
+
+    (void)state;
+    for (int bad = 0; bad < 2; bad++) {
+        struct ns_queue_stats s0, s1;
+        struct cap c;
+
+        connect_ring(1, 0, 256);
+        for (unsigned i = 0; i < 16; i++)
+            r[i] = (struct netif_rx_request){ .id = (uint16_t)i,
+                                              .gref = hf->shm->refs.rx_pool[i] };
+        CHECK(rfk_rx_post(hf, r, 16, 16) == 0, "post");
+        if (bad)
+            intf_set(hf, INTF_OFF(in_cons), 4);
+        s0 = q0_stats(hf);
+        /* Records of 8 + 256: fifteen fill 3960 of the 4096 octets. */
+        CHECK(cap_open(&c, hf->domid, 0) == 0, "open the TAP");
+        for (unsigned i = 0; i < 16; i++) {
+            make_frame(frames[i], 300, ++marker_seq);
+            CHECK(cap_send(&c, frames[i], 300) == 0, "inject: %s", strerror(errno));
+        }
+        cap_close(&c);
+        if (bad) {
+            uint32_t in_err, out_err;
+
+            expect_fatal(hf, "in_cons", true);
+            in_err = intf_get(hf, INTF_OFF(in_error));
+            out_err = intf_get(hf, INTF_OFF(out_error));
+            CHECK(in_err != 0 && out_err != 0, "the vif was disabled for its data ring, but "
+                  "in_error = %u and out_error = %u", in_err, out_err);
+            expect_bystanders();
+            hostile_finish();
+            break;
+        }
+        CHECK(rfk_rx_collect(hf, 16, T_RSP) == 16, "%u RX responses to 16 frames",
+              hf->shm->got);
+        for (unsigned i = 0; i < 16; i++)
+            CHECK(rsp[i].id == i && rsp[i].status == 300 &&
+                  !(rsp[i].flags & NETRXF_data_ring) == (i == 15),
+                  "RX response %u: id %u status %d flags %#x; expected the data ring flag on "
+                  "the first 15 only", i, rsp[i].id, rsp[i].status, rsp[i].flags);
+        CHECK(rfk_read(hf, RF_RX_POOL, 15, 0, buf, RF_PAGE) == 0, "read");
+        CHECK(!memcmp(buf + rsp[15].offset, frames[15], 300),
+              "the frame that found the ring full is not whole in its page");
+        s1 = q0_stats(hf);
+        CHECK(s1.fallback[NS_FALLBACK_RING_FULL] == s0.fallback[NS_FALLBACK_RING_FULL] + 1,
+              "fallback_ring_full +%llu",
+              (unsigned long long)(s1.fallback[NS_FALLBACK_RING_FULL] -
+                                   s0.fallback[NS_FALLBACK_RING_FULL]));
+        CHECK(intf_get(hf, INTF_OFF(in_prod)) == 15 * 264, "in_prod %u, expected %u",
+              intf_get(hf, INTF_OFF(in_prod)), 15 * 264);
+        expect_alive(hf);
+        hostile_finish();
+    }
+}
+
+/* ---- data ring, connect time (8.1, 8.2): refused with a reason, never mapped --------- */
+
+struct bad_ring_connect {
+    const char *name;
+    uint8_t order;
+    uint16_t tx_len, rx_len;
+    void (*mutate)(struct rf_shm *s);
+    const char *keyword;
+};
+
+static void m_ring_order_0(struct rf_shm *s) { s->dring.ring_order = 0; }
+static void m_ring_order_7(struct rf_shm *s) { s->dring.ring_order = 7; }
+static void m_ring_order_10(struct rf_shm *s) { s->dring.ring_order = 10; }
+static void m_ring_order_huge(struct rf_shm *s) { s->dring.ring_order = 0x80000001u; }
+static void m_ring_ref_repeat(struct rf_shm *s) { s->dring.ref[1] = s->dring.ref[0]; }
+/* Order 2: an out-ring page that is also an in-ring page, three entries apart. */
+static void m_ring_ref_repeat_far(struct rf_shm *s) { s->dring.ref[3] = s->dring.ref[0]; }
+/* Ref 1 is the guest's xenstore page, a real grant to dom0: only the rule refuses it. */
+static void m_ring_ref_1(struct rf_shm *s) { s->dring.ref[1] = 1; }
+static void m_ring_ref_7(struct rf_shm *s) { s->dring.ref[0] = 7; }
+static void m_ring_ref_intf(struct rf_shm *s) { s->dring.ref[0] = s->refs.dring_intf; }
+static void m_ring_ref_intf_out(struct rf_shm *s) { s->dring.ref[1] = s->refs.dring_intf; }
+static void m_ring_ref_ungranted(struct rf_shm *s) { s->dring.ref[1] = BAD_GREF; }
+/* A read-only grant (a spare page) as an in-ring page, which the backend must write. */
+static void m_ring_in_page_readonly(struct rf_shm *s) { s->dring.ref[0] = s->refs.extra[0]; }
+static void m_ring_with_tx_data_ref(struct rf_shm *s)
+{
+    char v[16];
+
+    snprintf(v, sizeof(v), "%u", s->refs.extra[0]);
+    ov_set(s, XEN_NETIF_STAGING_KEY_TX_DATA_REF, v);
+}
+static void m_ring_with_rx_data_ref(struct rf_shm *s)
+{
+    char v[16];
+
+    snprintf(v, sizeof(v), "%u", s->refs.extra[1]);
+    ov_set(s, XEN_NETIF_STAGING_KEY_RX_DATA_REF, v);
+}
+static void m_ring_intf_ref_7(struct rf_shm *s)
+{
+    ov_set(s, XEN_NETIF_STAGING_KEY_DATA_RING_REF, "7");
+}
+static void m_ring_intf_ungranted(struct rf_shm *s)
+{
+    ov_set(s, XEN_NETIF_STAGING_KEY_DATA_RING_REF, "30000");
+}
+/* The interface page granted read-only (a spare page). */
+static void m_ring_intf_readonly(struct rf_shm *s)
+{
+    char v[16];
+
+    snprintf(v, sizeof(v), "%u", s->refs.extra[2]);
+    ov_set(s, XEN_NETIF_STAGING_KEY_DATA_RING_REF, v);
+}
+static void m_ring_tx_len_65536(struct rf_shm *s)
+{
+    ov_set(s, XEN_NETIF_STAGING_KEY_TX_DATA_LEN, "65536");
+}
+static void m_ring_tx_len_hex(struct rf_shm *s)
+{
+    ov_set(s, XEN_NETIF_STAGING_KEY_TX_DATA_LEN, "0x100");
+}
+
+static const struct bad_ring_connect bad_ring_connects[] = {
+    { "data ring: ring_order 0", 1, 256, 256, m_ring_order_0, "data ring order 0 " },
+    { "data ring: ring_order 7 > staging-data-ring-max-order 6", 1, 256, 256, m_ring_order_7,
+      "data ring order 7 " },
+    { "data ring: ring_order 10 > 9", 1, 256, 256, m_ring_order_10, "data ring order 10 " },
+    { "data ring: ring_order 2^31 + 1", 1, 256, 256, m_ring_order_huge,
+      "data ring order 2147483649 " },
+    { "data ring: ref[1] repeats ref[0]", 1, 256, 256, m_ring_ref_repeat, "are both" },
+    { "data ring: ref[3] repeats ref[0] (order 2)", 2, 256, 256, m_ring_ref_repeat_far,
+      "are both" },
+    { "data ring: ref[1] is 1 (reserved, a real grant to dom0)", 1, 256, 256, m_ring_ref_1,
+      "reserved grant reference" },
+    { "data ring: ref[0] is 7 (reserved)", 1, 256, 256, m_ring_ref_7, "reserved grant reference" },
+    { "data ring: ref[0] is the interface page", 1, 256, 256, m_ring_ref_intf,
+      "is the interface page" },
+    { "data ring: ref[1] (out ring) is the interface page", 1, 256, 256, m_ring_ref_intf_out,
+      "is the interface page" },
+    { "data ring: ref[1] never granted", 1, 256, 256, m_ring_ref_ungranted,
+      "pages of the data ring" },
+    { "data ring: an in-ring page granted read-only", 1, 256, 256, m_ring_in_page_readonly,
+      "pages of the data ring" },
+    { "data ring: data-ring-ref with tx-data-ref", 1, 256, 256, m_ring_with_tx_data_ref,
+      "together with a data list" },
+    { "data ring: data-ring-ref with rx-data-ref", 1, 256, 256, m_ring_with_rx_data_ref,
+      "together with a data list" },
+    { "data ring: data-ring-ref is 7 (reserved)", 1, 256, 256, m_ring_intf_ref_7,
+      "not a usable grant reference" },
+    { "data ring: data-ring-ref never granted", 1, 256, 256, m_ring_intf_ungranted,
+      "cannot map the interface page" },
+    { "data ring: interface page granted read-only", 1, 256, 256, m_ring_intf_readonly,
+      "cannot map the interface page" },
+    { "data ring: neither tx-data-len nor rx-data-len", 1, 0, 0, NULL, "neither" },
+    { "data ring: tx-data-len 2056 > half of a 4096-octet ring", 1, 2056, 256, NULL,
+      "tx-data-len: not a length" },
+    { "data ring: rx-data-len 4104 > half of an 8192-octet ring", 2, 0, 4104, NULL,
+      "rx-data-len: not a length" },
+    { "data ring: tx-data-len 63", 1, 63, 0, NULL, "tx-data-len: not a length" },
+    { "data ring: tx-data-len 65536 (half of the order-6 ring, > 65535)", 6, 256, 0,
+      m_ring_tx_len_65536, "tx-data-len: not a length" },
+    { "data ring: tx-data-len \"0x100\"", 1, 256, 0, m_ring_tx_len_hex,
+      "tx-data-len: not a length" },
+};
+
+static void test_ring_connect_bad(void **state)
+{
+    const struct bad_ring_connect *b = *state;
+    struct rf_config cfg = cfg_ring(b->order, b->tx_len, b->rx_len);
+    int rc;
+
+    rc = rfk_prepare(hf, &cfg);
+    CHECK(rc == 0, "rawfront prepare failed at step %d", rc);
+    if (b->mutate)
+        b->mutate(hf->shm);
+    CHECK(rfk_commit(hf) == 0, "rawfront commit failed");
+    expect_fatal(hf, b->keyword, false);
+    expect_bystanders();
+    hostile_finish();
+    /* And the vif recovers: a good data ring right after. */
+    connect_ring(1, 256, 256);
+    ring_send_ok(hf, 300);
+    hostile_finish();
+}
+
 /* ---- a guest destroyed in the middle of traffic ----------------------------------- */
 
 static void test_guest_destroyed_mid_transfer(void **state)
@@ -2029,6 +2802,49 @@ static void test_zz_backend_exits_cleanly(void **state)
     }
 }
 
+/*
+ * After the backend has stopped: a backend of its own, started with
+ * --data-ring-max-order 0, offers no data ring (8.1), refuses a frontend
+ * that gives it one anyway with the reason, and still serves slot mode.
+ */
+static void test_zzz_data_ring_not_offered(void **state)
+{
+    struct rf_config cfg = cfg_ring(1, 256, 256);
+    int st, rc;
+
+    (void)state;
+    if (backend_alive()) {      /* test_zz filtered out */
+        st = stop_backend();
+        CHECK(st == 0, "netstage-back exited with status %d on SIGTERM", st);
+    }
+    /* The long-lived frontends are done: Closed, so the new backend waits in InitWait. */
+    rfk_close(sib, T_STATE);
+    rfk_close(good, T_STATE);
+    CHECK(start_backend("--data-ring-max-order", "0") == 0,
+          "cannot start netstage-back --data-ring-max-order 0");
+    CHECK(wait_hotplugged(hostile_dom, 0) == 0, "netstage-back --data-ring-max-order 0 did not "
+          "pick up vif%u.0", hostile_dom);
+    CHECK(be_has(hostile_dom, 0, XEN_NETIF_STAGING_KEY_FEATURE_SLOTS, "1"),
+          "no %s with --data-ring-max-order 0", XEN_NETIF_STAGING_KEY_FEATURE_SLOTS);
+    CHECK(!be_has(hostile_dom, 0, XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING, NULL) &&
+          !be_has(hostile_dom, 0, XEN_NETIF_STAGING_KEY_DATA_RING_MAX_ORDER, NULL),
+          "--data-ring-max-order 0, yet the backend offers a data ring");
+    hostile_base = usage_of(hostile_dom);
+    hf = rfk_spawn(hostile_dom, KID_MAX_SECONDS);
+    CHECK(hf, "spawn the hostile frontend");
+    rc = rfk_prepare(hf, &cfg);
+    CHECK(rc == 0, "rawfront prepare failed at step %d", rc);
+    CHECK(rfk_commit(hf) == 0, "rawfront commit failed");
+    expect_fatal(hf, "not offered", false);
+    hostile_finish();
+    connect_staged(256, 256);
+    send_ok(hf, 700);
+    hostile_finish();
+    CHECK(backend_alive(), "netstage-back --data-ring-max-order 0 has died");
+    st = stop_backend();
+    CHECK(st == 0, "netstage-back --data-ring-max-order 0 exited with status %d on SIGTERM", st);
+}
+
 /* ---- the run ------------------------------------------------------------------------ */
 
 static int connect_long_lived(struct rfk **out, uint32_t domid, const struct rf_config *cfg)
@@ -2056,7 +2872,7 @@ static int group_setup(void **state)
 
     (void)state;
     xs = xs_open(0);
-    if (!xs || start_backend() < 0) {
+    if (!xs || start_backend(NULL, NULL) < 0) {
         fprintf(stderr, "cannot open xenstore or start netstage-back\n");
         return -1;
     }
@@ -2156,7 +2972,7 @@ int main(void)
         "connect: rx-data-ref is the TX list",
         "connect: RX slot pages granted read-only",
     };
-    struct CMUnitTest tests[128];
+    struct CMUnitTest tests[160];
     size_t n = 0;
     const struct CMUnitTest fixed[] = {
         T(test_a_follow_on_sizes_exceed_total),
@@ -2198,6 +3014,18 @@ int main(void)
         T(test_ok_rx_frame_over_two_pages),
         T(test_ok_duplicate_ids_survive),
         T(test_ok_split_event_channels),
+        T(test_ok_data_ring_tx),
+        T(test_ok_data_ring_rx),
+        T(test_b_ring_record_not_published),
+        T(test_b_ring_no_record_on_fresh_ring),
+        T(test_b_ring_record_wrong_id),
+        T(test_b_ring_record_wrong_len),
+        T(test_b_ring_record_reserved_nonzero),
+        T(test_b_ring_out_prod_misaligned),
+        T(test_b_ring_out_prod_beyond_ring),
+        T(test_b_ring_record_past_out_prod),
+        T(test_a_ring_unusable_flags),
+        T(test_b_ring_in_cons_misaligned),
     };
 
     signal(SIGPIPE, SIG_IGN);
@@ -2208,9 +3036,14 @@ int main(void)
         tests[n++] = fixed[i];
     for (size_t i = 0; i < sizeof(bad_connects) / sizeof(bad_connects[0]); i++)
         tests[n++] = (struct CMUnitTest)TS(bad_names[i], test_connect_bad, &bad_connects[i]);
+    for (size_t i = 0; i < sizeof(bad_ring_connects) / sizeof(bad_ring_connects[0]); i++)
+        tests[n++] = (struct CMUnitTest)TS(bad_ring_connects[i].name, test_ring_connect_bad,
+                                           &bad_ring_connects[i]);
     tests[n++] = (struct CMUnitTest)T(test_guest_destroyed_mid_transfer);
     tests[n++] = (struct CMUnitTest)T(test_guest_destroyed_backend_dir_stays_gone);
     tests[n++] = (struct CMUnitTest)T(test_zz_backend_exits_cleanly);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_zzz_data_ring_not_offered,
+                                                              hostile_teardown);
     if (getenv("NETSTAGE_HOSTILE_FILTER"))     /* e.g. "test_b_*", for debugging */
         cmocka_set_test_filter(getenv("NETSTAGE_HOSTILE_FILTER"));
     return _cmocka_run_group_tests("test_back_hostile", tests, n, group_setup, group_teardown);
