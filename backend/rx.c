@@ -112,8 +112,8 @@ static int ring_room(struct back_queue *q, uint32_t len)
     int r = ns_dring_fits(&q->rx_dring, ns_dring_rec_size(len));
 
     if (r < 0)
-        back_dring_fatal(q, "data ring in_cons %u is not behind in_prod %u by a ring or less",
-                         *q->rx_dring.cons_idx, q->rx_dring.prod);
+        back_dring_fatal(q, "data ring in_cons is not a multiple of 8 behind in_prod %u "
+                         "by a ring or less", q->rx_dring.prod);
     return r;
 }
 

@@ -134,8 +134,9 @@ static bool fits(struct front_queue *q, uint32_t len, const struct ns_pkt_meta *
  * is kept apart from the general case below, and inlined into its two
  * callers (as a call it saved and restored registers worth a third of it).
  */
-static inline __attribute__((always_inline)) void enqueue_small(struct front_queue *q, uint16_t id, uint16_t ring_flag, uint32_t len,
-                          const struct ns_pkt_meta *m, struct tx_tally *t)
+static inline __attribute__((always_inline)) void
+enqueue_small(struct front_queue *q, uint16_t id, uint16_t ring_flag, uint32_t len,
+              const struct ns_pkt_meta *m, struct tx_tally *t)
 {
     struct netif_tx_request req = { .gref = q->tx_pool.refs[id], .offset = 0,
                                     .flags = (uint16_t)(offload_tx_flags(m) | ring_flag),
@@ -236,8 +237,8 @@ static int send_ringed(struct front_queue *q, uint32_t len, const struct ns_pkt_
     } else {
         fit = ns_dring_fits(r, ns_dring_rec_size(head));
         if (fit < 0) {
-            front_queue_fatal(q, "data ring out_cons %u is not behind out_prod %u by a ring "
-                              "or less", *r->cons_idx, r->prod);
+            front_queue_fatal(q, "data ring out_cons is not a multiple of 8 behind out_prod %u "
+                              "by a ring or less", r->prod);
             return -1;
         }
         if (fit)
@@ -267,8 +268,8 @@ static int ring_head_target(struct front_queue *q, uint8_t **to, uint32_t *head_
     q->tx_head_in_ring = false;
     *head_room = 0;
     if (fit < 0) {
-        front_queue_fatal(q, "data ring out_cons %u is not behind out_prod %u by a ring or less",
-                          *r->cons_idx, r->prod);
+        front_queue_fatal(q, "data ring out_cons is not a multiple of 8 behind out_prod %u by "
+                          "a ring or less", r->prod);
         return -1;
     }
     if (fit) {
