@@ -133,32 +133,40 @@ static void account(struct back_queue *q, const struct tx_packet *pkt)
         NS_STAT_INC(st->fallback[NS_FALLBACK_BEYOND_SLOT]);
 }
 
+/*
+ * The frame header that says what meta says; false (counted and logged)
+ * when netif offload flags ask for what a frame header cannot express.
+ */
+static bool frame_header(struct back_queue *q, const struct ns_pkt_meta *meta, const uint8_t *buf,
+                         uint32_t len, struct virtio_net_hdr *vh)
+{
+    if (offload_vnet_from_meta(meta, buf, len, len, vh) == 0)
+        return true;
+    NS_STAT_INC(q->stats->drops[NS_DROP_OFFLOAD]);
+    ns_log_limited(&q->rl, NS_LOG_WARN, "%s: tx packet with offload flags we cannot "
+                   "express dropped", q->vif->name);
+    return false;
+}
+
 /* Hand one gathered frame to the TAP (or the sink); true if it went. */
-static bool send_frame(struct back_queue *q, const struct ns_pkt_meta *meta, uint8_t *buf,
+static bool send_frame(struct back_queue *q, const struct virtio_net_hdr *vh, uint8_t *buf,
                        uint32_t len)
 {
-    struct virtio_net_hdr vh;
-
-    if (offload_vnet_from_meta(meta, buf, len, len, &vh) < 0) {
-        NS_STAT_INC(q->stats->drops[NS_DROP_OFFLOAD]);
-        ns_log_limited(&q->rl, NS_LOG_WARN, "%s: tx packet with offload flags we cannot "
-                       "express dropped", q->vif->name);
-        return false;
-    }
-    if (ns_pktio_write(&q->io, &vh, buf, len) < 0) {
-        NS_STAT_INC(q->stats->drops[NS_DROP_TAP]);
-        if (errno != EAGAIN && errno != ENOBUFS)
-            NS_STAT_INC(q->stats->errors[NS_ERROR_TAP_IO]);
-        return false;
-    }
-    return true;
+    if (ns_pktio_write(&q->io, vh, buf, len) == 0)
+        return true;
+    NS_STAT_INC(q->stats->drops[NS_DROP_TAP]);
+    if (errno != EAGAIN && errno != ENOBUFS)
+        NS_STAT_INC(q->stats->errors[NS_ERROR_TAP_IO]);
+    return false;
 }
 
 static void transmit(struct back_queue *q, struct tx_batch *b, unsigned p)
 {
     const struct tx_packet *pkt = &b->pkt[p];
+    struct virtio_net_hdr vh;
 
-    if (!send_frame(q, &pkt->meta, b->buf[p], pkt->total))
+    if (!frame_header(q, &pkt->meta, b->buf[p], pkt->total, &vh) ||
+        !send_frame(q, &vh, b->buf[p], pkt->total))
         return;
     NS_STAT_INC(q->stats->tx_packets);
     NS_STAT_ADD(q->stats->tx_bytes, pkt->total);
@@ -175,32 +183,67 @@ struct tx_tally {
 };
 
 /*
- * A small staged packet (tx_is_small_staged) goes out at once, the whole
- * of it copied out of its slot or record first: the guest may rewrite
- * them at any time, and what we send is our copy.  The arena is free
- * because the caller batches nothing before it.  -1: the record broke
- * the data ring (the vif is being disabled).
+ * The run of small staged packets (tx_is_small_staged) at req_cons, at
+ * most budget of them, each sent at once, the whole of it copied out of
+ * its slot or record first: the guest may rewrite them at any time, and
+ * what we send is our copy.  The arena is free because the caller batches
+ * nothing before the run.  The ring indices are kept in locals for the
+ * run: every copy into the arena may alias anything, so fields of q
+ * would be loaded again after each.  Returns the packets taken; when the
+ * run stops at a request that is not small, *next is our one copy of it.
+ * -1: a record broke the data ring (the vif is being disabled).
  */
-static int tx_small(struct back_queue *q, const struct netif_tx_request *req,
-                    struct tx_tally *t)
+static int tx_small_run(struct back_queue *q, uint32_t prod, unsigned budget,
+                        const struct tx_parse_cfg *cfg, struct tx_tally *t,
+                        struct netif_tx_request *next)
 {
-    struct ns_pkt_meta meta = { 0 };
-    const char *why;
+    union netif_tx_sring_entry *ring = q->tx->ring;
+    struct ns_dring *dring = q->tx_dring.max_len ? &q->tx_dring : NULL;
+    uint32_t cons = q->tx_req_cons, rsp_prod = q->tx_rsp_prod;
+    const struct tx_parse_cfg small_cfg = *cfg;
+    uint64_t packets = 0, bytes = 0;
+    uint8_t *frame = q->arena;
+    unsigned n = 0;
+    int rc = 0;
 
-    offload_meta_from_tx_flags(req->flags, &meta);
-    if (!q->tx_dring.max_len) {
-        memcpy(q->arena, q->tx_slots.slot[req->id], req->size);
-    } else if (ns_dring_take(&q->tx_dring, req->id, req->size, q->arena, &why) < 0) {
-        back_dring_fatal(q, "%s", why);
-        return -1;
+    for (; cons != prod && n < budget; cons++, n++) {
+        struct netif_tx_request req;
+        struct virtio_net_hdr vh = { 0 };
+        const char *why;
+        bool expressed = true;
+
+        /* The one read of this request: every decision below is on the copy. */
+        memcpy(&req, &ring[cons & (NETIF_TX_RING_SIZE - 1)].req, sizeof(req));
+        if (!tx_is_small_staged(&req, &small_cfg)) {
+            *next = req;
+            break;
+        }
+        if (!dring) {
+            memcpy(frame, q->tx_slots.slot[req.id], req.size);
+        } else if (ns_dring_take(dring, req.id, req.size, frame, &why) < 0) {
+            back_dring_fatal(q, "%s", why);
+            rc = -1;
+            break;
+        }
+        /* Most small frames carry no checksum flag: their header is all zero. */
+        if (req.flags & TX_CSUM_FLAGS) {
+            struct ns_pkt_meta meta = { 0 };
+
+            offload_meta_from_tx_flags(req.flags, &meta);
+            expressed = frame_header(q, &meta, frame, req.size, &vh);
+        }
+        if (expressed && send_frame(q, &vh, frame, req.size)) {
+            packets++;
+            bytes += req.size;
+        }
+        ring[rsp_prod++ & (NETIF_TX_RING_SIZE - 1)].rsp =
+            (struct netif_tx_response){ .id = req.id, .status = NETIF_RSP_OKAY };
     }
-    if (send_frame(q, &meta, q->arena, req->size)) {
-        t->packets++;
-        t->bytes += req->size;
-    }
-    q->tx->ring[q->tx_rsp_prod++ & (NETIF_TX_RING_SIZE - 1)].rsp =
-        (struct netif_tx_response){ .id = req->id, .status = NETIF_RSP_OKAY };
-    return 0;
+    q->tx_req_cons = cons;
+    q->tx_rsp_prod = rsp_prod;
+    t->packets += packets;
+    t->bytes += bytes;
+    return rc < 0 ? rc : (int)n;
 }
 
 /*
@@ -314,18 +357,22 @@ unsigned back_tx_work(struct back_queue *q)
         struct netif_tx_request first;
         struct tx_packet *pkt;
 
-        /* The one read of this request: every decision below is on the copy. */
-        memcpy(&first, &q->tx->ring[q->tx_req_cons & (NETIF_TX_RING_SIZE - 1)].req,
-               sizeof(first));
-        /* Sent at once only while nothing is batched, so frames keep their order. */
-        if (b->nr_pkts == 0 && tx_is_small_staged(&first, &cfg)) {
-            if (tx_small(q, &first, &tally) < 0) {
+        /* Small packets go at once only while nothing is batched, so frames keep their order. */
+        if (b->nr_pkts == 0) {
+            int n = tx_small_run(q, prod, TX_BATCH - handled, &cfg, &tally, &first);
+
+            if (n < 0) {
                 tally_flush(q, &tally);
                 return 0;
             }
-            q->tx_req_cons++;
-            handled++;
-            continue;
+            handled += (unsigned)n;
+            if (q->tx_req_cons == prod || handled == TX_BATCH)
+                break;
+            /* first: the run's copy of the request it stopped at */
+        } else {
+            /* The one read of this request: every decision below is on the copy. */
+            memcpy(&first, &q->tx->ring[q->tx_req_cons & (NETIF_TX_RING_SIZE - 1)].req,
+                   sizeof(first));
         }
         pkt = &b->pkt[b->nr_pkts];
         tx_parse_copied(&first, q->tx->ring, q->tx_req_cons, prod, &cfg, pkt);

@@ -3,11 +3,9 @@
 
 #include "backend/tx_parse.h"
 
-#define PAGE_BYTES 4096u
 /* Flag bits a TX request may carry (bits 0-4; bit 5 on data ring queues only). */
 #define TX_KNOWN_FLAGS (NETTXF_csum_blank | NETTXF_data_validated | NETTXF_more_data | \
                         NETTXF_extra_info | NETTXF_staging_buffer)
-#define TX_CSUM_FLAGS (NETTXF_csum_blank | NETTXF_data_validated)
 
 static void copy_slot(const union netif_tx_sring_entry *ring, uint32_t idx, void *out)
 {
@@ -82,19 +80,6 @@ static void check_staging_buffer(const struct tx_frag *f, const struct tx_parse_
         fail(pkt, TX_DROP, "staging buffer fragment beyond the slot length");
 }
 
-bool tx_is_small_staged(const struct netif_tx_request *req, const struct tx_parse_cfg *cfg)
-{
-    /* Each condition is one tx_parse would otherwise apply: the id rule of
-     * staged queues, the page rule, the Ethernet minimum and the slot (or
-     * the record: the data ring flag is then required). */
-    uint16_t ring_flag = cfg->tx_ring_len ? NETTXF_data_ring : 0;
-    uint16_t head_max = cfg->tx_ring_len ? cfg->tx_ring_len : cfg->tx_slot_len;
-
-    return (req->flags & ~TX_CSUM_FLAGS) == ring_flag && req->id < XEN_NETIF_DATA_TX_SLOTS &&
-           req->size >= 14 && req->size <= head_max &&
-           (unsigned)req->offset + req->size <= PAGE_BYTES;
-}
-
 void tx_parse(const union netif_tx_sring_entry *ring, uint32_t cons, uint32_t prod,
               const struct tx_parse_cfg *cfg, struct tx_packet *pkt)
 {
@@ -162,7 +147,7 @@ void tx_parse_copied(const struct netif_tx_request *first, const union netif_tx_
             return;
         }
         /* Fatal whatever the sizes add up to: checked before the sum can drop it. */
-        if (!(req.flags & NETTXF_staging_buffer) && (unsigned)req.offset + req.size > PAGE_BYTES) {
+        if (!(req.flags & NETTXF_staging_buffer) && (unsigned)req.offset + req.size > TX_PAGE_BYTES) {
             fail(pkt, TX_FATAL, "fragment crosses its page (offset + size > 4096)");
             return;
         }
@@ -190,7 +175,7 @@ void tx_parse_copied(const struct netif_tx_request *first, const union netif_tx_
         start += f->len;
         if (f->flags & NETTXF_staging_buffer)
             check_staging_buffer(f, cfg, pkt);
-        else if ((unsigned)f->offset + f->len > PAGE_BYTES)
+        else if ((unsigned)f->offset + f->len > TX_PAGE_BYTES)
             fail(pkt, TX_FATAL, "fragment crosses its page (offset + size > 4096)");
     }
     if (pkt->verdict == TX_FATAL)

@@ -20,6 +20,10 @@
 /* One packet: its data requests (1 + follow-ons) plus at most 4 extras. */
 #define TX_MAX_FRAGS (TX_FATAL_SLOTS_MAX + 1)
 #define TX_MAX_EXTRAS (XEN_NETIF_EXTRA_TYPE_MAX - 1)
+/* The request flags that are only checksum metadata. */
+#define TX_CSUM_FLAGS (NETTXF_csum_blank | NETTXF_data_validated)
+/* A granted page: no fragment may run past it. */
+#define TX_PAGE_BYTES 4096u
 
 struct tx_parse_cfg {
     uint16_t tx_slot_len;   /* 0: TX not staged on this queue */
@@ -85,6 +89,19 @@ void tx_parse_copied(const struct netif_tx_request *first, const union netif_tx_
  * request's checksum flags its only metadata.  The datapath then needs nothing from
  * tx_parse.  false says nothing about validity: tx_parse judges the rest.
  */
-bool tx_is_small_staged(const struct netif_tx_request *req, const struct tx_parse_cfg *cfg);
+static inline bool tx_is_small_staged(const struct netif_tx_request *req,
+                                      const struct tx_parse_cfg *cfg)
+{
+    /* Each condition is one tx_parse would otherwise apply: the id rule of
+     * staged queues, the page rule, the Ethernet minimum and the slot (or
+     * the record: the data ring flag is then required).  Inline: the
+     * backend asks it of every small packet. */
+    uint16_t ring_flag = cfg->tx_ring_len ? NETTXF_data_ring : 0;
+    uint16_t head_max = cfg->tx_ring_len ? cfg->tx_ring_len : cfg->tx_slot_len;
+
+    return (req->flags & ~TX_CSUM_FLAGS) == ring_flag && req->id < XEN_NETIF_DATA_TX_SLOTS &&
+           req->size >= 14 && req->size <= head_max &&
+           (unsigned)req->offset + req->size <= TX_PAGE_BYTES;
+}
 
 #endif

@@ -85,21 +85,32 @@ static int need(struct ns_dring *r, uint32_t n, const char **why, const char *mi
     return r->prod - r->cons >= n ? 0 : broken(why, missing);
 }
 
-int ns_dring_take(struct ns_dring *r, uint16_t id, uint32_t want, uint8_t *out, const char **why)
+const char *ns_dring_header_fault(const struct xen_netif_data_ring_rec *h, uint16_t id,
+                                  uint32_t want, uint16_t max_len)
+{
+    if (h->reserved != 0)
+        return "data ring record with nonzero reserved octets";
+    if (h->id != id)
+        return "data ring record for another id";
+    if (want == NS_DRING_ANY_LEN ? h->len > max_len : h->len != want)
+        return "data ring record of the wrong length";
+    return NULL;
+}
+
+int ns_dring_take_slow(struct ns_dring *r, uint16_t id, uint32_t want, uint8_t *out,
+                       const char **why)
 {
     struct xen_netif_data_ring_rec h;
+    const char *fault;
     uint32_t rec;
 
     if (need(r, NS_DRING_HDR, why, "no data ring record for a flagged packet") < 0)
         return -1;
     /* The one read of the header: every check below is on the copy. */
     memcpy(&h, r->data + (r->cons & (r->size - 1)), sizeof(h));
-    if (h.reserved != 0)
-        return broken(why, "data ring record with nonzero reserved octets");
-    if (h.id != id)
-        return broken(why, "data ring record for another id");
-    if (want == NS_DRING_ANY_LEN ? h.len > r->max_len : h.len != want)
-        return broken(why, "data ring record of the wrong length");
+    fault = ns_dring_header_fault(&h, id, want, r->max_len);
+    if (fault)
+        return broken(why, fault);
     rec = ns_dring_rec_size(h.len);
     if (need(r, rec, why, "data ring record runs past the producer index") < 0)
         return -1;

@@ -200,12 +200,8 @@ int offload_vnet_from_meta(const struct ns_pkt_meta *m, const uint8_t *pkt, size
     return 0;
 }
 
-int offload_meta_from_vnet(const struct virtio_net_hdr *h, struct ns_pkt_meta *m)
+int offload_meta_from_vnet_slow(const struct virtio_net_hdr *h, struct ns_pkt_meta *m)
 {
-    if (h->flags == 0 && h->gso_type == VIRTIO_NET_HDR_GSO_NONE) {
-        *m = (struct ns_pkt_meta){ 0 }; /* most frames: a third of the general path's cost */
-        return 0;
-    }
     memset(m, 0, sizeof(*m));
     if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
         m->csum_blank = true;

@@ -42,7 +42,17 @@ struct ns_pkt_meta {
  * for what netif cannot carry: UDP GSO of either kind, the ECN variant,
  * GSO without a partial checksum or with size 0, unknown GSO types.
  */
-int offload_meta_from_vnet(const struct virtio_net_hdr *h, struct ns_pkt_meta *m);
+int offload_meta_from_vnet_slow(const struct virtio_net_hdr *h, struct ns_pkt_meta *m);
+
+/* Inline for most frames, which carry no offload at all. */
+static inline int offload_meta_from_vnet(const struct virtio_net_hdr *h, struct ns_pkt_meta *m)
+{
+    if (h->flags == 0 && h->gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+        *m = (struct ns_pkt_meta){ 0 };
+        return 0;
+    }
+    return offload_meta_from_vnet_slow(h, m);
+}
 
 /*
  * The virtio_net_hdr to write in front of a frame going into a TAP.

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/uio.h>
 
 /* Largest frame the generator makes. */
@@ -49,8 +50,31 @@ void ns_pktio_release(struct ns_pktio *io);
  * capacity is reported with *len = capacity + 1 (the caller drops it).
  */
 #define NS_PKTIO_FRAME_IOV 2u
-int ns_pktio_read(struct ns_pktio *io, struct virtio_net_hdr *vh, const struct iovec *frame,
-                  unsigned nframe, size_t *len);
+int ns_pktio_read_slow(struct ns_pktio *io, struct virtio_net_hdr *vh, const struct iovec *frame,
+                       unsigned nframe, size_t *len);
+
+/* The generated frame (its first octets; the rest are zero). */
+extern const uint8_t ns_pktio_gen_frame[NS_PKTIO_GEN_MAX];
+
+/*
+ * Inline for the benchmark's generator when the frame fits the first
+ * piece (a staged small frame): there a call and the dispatch cost as
+ * much as the frame's copy, and a small packet's whole path is a few
+ * hundred instructions.  A TAP read pays one comparison for it.
+ */
+static inline int ns_pktio_read(struct ns_pktio *io, struct virtio_net_hdr *vh,
+                                const struct iovec *frame, unsigned nframe, size_t *len)
+{
+    uint32_t n = io->gen_len;
+
+    if (io->fd >= 0 || io->echo || io->ping_pong || n == 0 || n > frame[0].iov_len)
+        return ns_pktio_read_slow(io, vh, frame, nframe, len);
+    io->sent++;
+    memset(vh, 0, sizeof(*vh));
+    memcpy(frame[0].iov_base, ns_pktio_gen_frame, n);
+    *len = n;
+    return 1;
+}
 
 /* Write one frame; 0, or -1 with errno (EAGAIN/ENOBUFS: the TAP is full). */
 int ns_pktio_write(struct ns_pktio *io, const struct virtio_net_hdr *vh, const uint8_t *buf,

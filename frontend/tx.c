@@ -283,6 +283,31 @@ static int ring_head_target(struct front_queue *q, uint8_t **to, uint32_t *head_
 }
 
 /*
+ * What a read (ns_pktio_read's result r, n octets, header vh) gives: 1 a
+ * frame to send, its length and metadata set; 0 nothing; -1 dropped.
+ */
+static inline int judge_read(struct front_queue *q, int r, size_t n,
+                             const struct virtio_net_hdr *vh, uint32_t *len,
+                             struct ns_pkt_meta *m)
+{
+    if (r <= 0) {
+        if (r < 0)
+            NS_STAT_INC(q->stats->errors[NS_ERROR_TAP_IO]);
+        return 0;
+    }
+    if (n < 14 || n > XEN_NETIF_MAX_TX_SIZE) {
+        NS_STAT_INC(q->stats->drops[NS_DROP_TOO_BIG]);
+        return -1;
+    }
+    if (offload_meta_from_vnet(vh, m) < 0) {
+        NS_STAT_INC(q->stats->drops[NS_DROP_OFFLOAD]);
+        return -1;
+    }
+    *len = (uint32_t)n;
+    return 1;
+}
+
+/*
  * Read one frame from the TAP (or the generator): 1 got one, 0 nothing (or
  * no id free for its head), -1 dropped.  On a staged queue the first L
  * bytes land in the slot of tx_head_id, taken here if not yet held, and
@@ -296,7 +321,6 @@ static int read_frame(struct front_queue *q, uint32_t *len, struct ns_pkt_meta *
     unsigned nframe = 0;
     uint8_t *head_to;
     size_t n;
-    int r;
 
     if (slot_len) {
         if (q->tx_head_id == FRONT_NO_ID) {
@@ -312,22 +336,71 @@ static int read_frame(struct front_queue *q, uint32_t *len, struct ns_pkt_meta *
             frame[nframe++] = (struct iovec){ head_to, slot_len };
     }
     frame[nframe++] = (struct iovec){ q->tx_frame + slot_len, FRONT_FRAME_MAX - slot_len };
-    r = ns_pktio_read(&q->io, &vh, frame, nframe, &n);
-    if (r <= 0) {
-        if (r < 0)
-            NS_STAT_INC(q->stats->errors[NS_ERROR_TAP_IO]);
-        return 0;
+    return judge_read(q, ns_pktio_read(&q->io, &vh, frame, nframe, &n), n, &vh, len, m);
+}
+
+/*
+ * Frames on a data ring queue while each is small (wholly a head, no
+ * GSO), the case the ring exists for: each is read straight into the next
+ * record, which is sealed and put on the ring with one request.  The room
+ * in ids and ring entries is worked out once for the run, not per frame as
+ * in the general path.  The run stops where a record of the longest head
+ * would not fit or would wrap, after budget reads, and at the first frame
+ * that is not small, which is left pending with its head in the ring, as
+ * read_frame would leave it.  Returns the reads made; *idle: the TAP (or
+ * generator) had nothing more.
+ */
+static unsigned ring_burst(struct front_queue *q, unsigned budget, struct tx_tally *t,
+                           bool *idle)
+{
+    struct ns_dring *r = &q->tx_dring;
+    uint16_t max_len = r->max_len;
+    uint32_t max_rec = ns_dring_rec_size(max_len);
+    uint32_t entries = NETIF_TX_RING_SIZE - (q->tx_req_prod - q->tx_rsp_cons);
+    struct tx_tally run = { 0 };
+    unsigned n = q->tx_nfree, reads = 0;
+
+    if (n > entries)
+        n = entries;
+    if (n > budget)
+        n = budget;
+    /* An impossible out_cons (fits < 0) is left for the general path to report. */
+    while (reads < n && ns_dring_fits(r, max_rec) == 1) {
+        uint32_t contiguous, len;
+        uint8_t *head = ns_dring_next_head(r, &contiguous);
+        struct iovec frame[2] = { { head, max_len },
+                                  { q->tx_frame + max_len, FRONT_FRAME_MAX - max_len } };
+        struct virtio_net_hdr vh;
+        struct ns_pkt_meta m;
+        uint16_t id;
+        size_t got;
+        int rc;
+
+        if (contiguous < max_len)
+            break;
+        reads++;
+        rc = judge_read(q, ns_pktio_read(&q->io, &vh, frame, 2, &got), got, &vh, &len, &m);
+        if (rc == 0) {
+            *idle = true;
+            break;
+        }
+        if (rc < 0)
+            continue;
+        if (len > max_len || m.gso_size) {
+            q->tx_head_in_ring = true;
+            q->tx_pending_len = len;
+            q->tx_pending_meta = m;
+            break;
+        }
+        id = pop_id(q);
+        ns_dring_commit(r, id, (uint16_t)len);
+        enqueue_small(q, id, NETTXF_data_ring, len, &m, &run);
     }
-    if (n < 14 || n > XEN_NETIF_MAX_TX_SIZE) {
-        NS_STAT_INC(q->stats->drops[NS_DROP_TOO_BIG]);
-        return -1;
-    }
-    if (offload_meta_from_vnet(&vh, m) < 0) {
-        NS_STAT_INC(q->stats->drops[NS_DROP_OFFLOAD]);
-        return -1;
-    }
-    *len = (uint32_t)n;
-    return 1;
+    t->packets += run.packets;
+    t->bytes += run.bytes;
+    t->staged += run.staged;
+    t->staged_bytes += run.staged_bytes;
+    return reads;
 }
 
 /* Requests (and slots) one call asks ownership of ahead (see common/prefetch.h). */
@@ -359,7 +432,7 @@ static void prefetch_for_write(const struct front_queue *q)
 unsigned front_tx_work(struct front_queue *q)
 {
     uint32_t old_prod = q->tx_req_prod;
-    unsigned sent = 0, reads = 0;
+    unsigned reads = 0;
     struct tx_tally tally = { 0 };
 
     reap(q);
@@ -368,9 +441,19 @@ unsigned front_tx_work(struct front_queue *q)
     prefetch_for_write(q);
     /* Bounded: one ring's worth of frames per call. */
     while (reads < NETIF_TX_RING_SIZE) {
-        uint32_t len = q->tx_pending_len;
-        struct ns_pkt_meta m = q->tx_pending_meta;
+        uint32_t len;
+        struct ns_pkt_meta m;
 
+        if (q->tx_dring.max_len && !q->tx_pending_len) {
+            bool idle = false;
+
+            reads += ring_burst(q, NETIF_TX_RING_SIZE - reads, &tally, &idle);
+            if (idle || reads == NETIF_TX_RING_SIZE)
+                break;
+            /* What stopped the run is taken one frame at a time below. */
+        }
+        len = q->tx_pending_len;
+        m = q->tx_pending_meta;
         if (!len) {
             int r;
 
@@ -391,7 +474,6 @@ unsigned front_tx_work(struct front_queue *q)
             send_slotted(q, len, &m, &tally);
         else if (send_ringed(q, len, &m, &tally) < 0)
             break;
-        sent++;
     }
     tally_flush(q, &tally);
     /* The records first: a request flagged for one is published after it. */
@@ -400,5 +482,5 @@ unsigned front_tx_work(struct front_queue *q)
     if (q->tx_req_prod != old_prod &&
         ns_ring_publish(&q->tx->req_prod, &q->tx->req_event, q->tx_req_prod))
         ns_dp_notify(&q->dp, q->tx_port);
-    return sent;
+    return (unsigned)tally.packets; /* the frames sent */
 }
