@@ -57,14 +57,13 @@ bool back_rx_arm(struct back_queue *q)
            slots_needed(&q->pending);
 }
 
-/* Read one frame; 1 got one, 0 nothing to read, -1 dropped (counted). */
-static int read_frame(struct back_queue *q, uint8_t *buf, struct rx_frame *f)
+/*
+ * What a read (ns_pktio_read's result r, len octets at buf, header vh)
+ * gives: 1 a frame to send, f set; 0 nothing to read; -1 dropped (counted).
+ */
+static int judge_read(struct back_queue *q, int r, size_t len, const struct virtio_net_hdr *vh,
+                      uint8_t *buf, struct rx_frame *f)
 {
-    struct virtio_net_hdr vh;
-    struct iovec frame = { buf, BACK_FRAME_MAX };
-    size_t len;
-    int r = ns_pktio_read(&q->io, &vh, &frame, 1, &len);
-
     if (r <= 0) {
         if (r < 0)
             NS_STAT_INC(q->stats->errors[NS_ERROR_TAP_IO]);
@@ -76,7 +75,7 @@ static int read_frame(struct back_queue *q, uint8_t *buf, struct rx_frame *f)
     }
     f->len = (uint32_t)len;
     f->data = buf;
-    if (offload_meta_from_vnet(&vh, &f->meta) < 0) {
+    if (offload_meta_from_vnet(vh, &f->meta) < 0) {
         NS_STAT_INC(q->stats->drops[NS_DROP_OFFLOAD]);
         return -1;
     }
@@ -85,6 +84,17 @@ static int read_frame(struct back_queue *q, uint8_t *buf, struct rx_frame *f)
         return -1;
     }
     return 1;
+}
+
+/* Read one frame into buf; as judge_read. */
+static int read_frame(struct back_queue *q, uint8_t *buf, struct rx_frame *f)
+{
+    struct virtio_net_hdr vh;
+    struct iovec frame = { buf, BACK_FRAME_MAX };
+    size_t len;
+    int r = ns_pktio_read(&q->io, &vh, &frame, 1, &len);
+
+    return judge_read(q, r, len, &vh, buf, f);
 }
 
 /*
@@ -216,6 +226,81 @@ static int place_small(struct back_queue *q, const struct rx_frame *f, uint64_t 
     return 0;
 }
 
+/*
+ * Frames for a data ring queue while each is small (wholly a head, no
+ * GSO), the case the ring exists for: each is read straight into the next
+ * record, which is sealed and answered at once in the position of the
+ * request it consumes, with no copy of our own.  Runs while requests are
+ * posted and a record of the longest head fits without wrapping, for at
+ * most budget frames.  The first frame that is not small is moved into
+ * the arena whole, as read_frame would have read it, and handed back in
+ * *next (return value 1); its head is copied back out of the record
+ * space, which the frontend could have written meanwhile, but those
+ * octets only ever go to the frontend's own packet.  Returns -1 if the
+ * frontend broke the ring, else 1 as said or 0; *taken, *bytes: the
+ * frames answered; *idle: nothing more to read.
+ */
+static int ring_run(struct back_queue *q, uint32_t prod, unsigned budget, unsigned *taken,
+                    uint64_t *bytes, bool *idle, struct rx_frame *next)
+{
+    struct ns_dring *r = &q->rx_dring;
+    uint16_t max_len = r->max_len;
+    uint32_t max_rec = ns_dring_rec_size(max_len);
+    union netif_rx_sring_entry *ring = q->rx->ring;
+    uint32_t cons = q->rx_req_cons;
+    unsigned n = 0, reads = 0;
+    int rc = 0;
+
+    while (n < budget && reads < 2 * budget && cons != prod) {
+        struct iovec frame[2];
+        struct virtio_net_hdr vh;
+        struct netif_rx_request req;
+        struct rx_frame f;
+        uint32_t contiguous;
+        uint8_t *head;
+        size_t len;
+        int fit = ns_dring_fits(r, max_rec), got;
+
+        if (fit < 0) {
+            back_dring_fatal(q, "data ring in_cons is not a multiple of 8 behind in_prod %u "
+                             "by a ring or less", r->prod);
+            rc = -1;
+            break;
+        }
+        head = ns_dring_next_head(r, &contiguous);
+        if (!fit || contiguous < max_len)
+            break;
+        frame[0] = (struct iovec){ head, max_len };
+        frame[1] = (struct iovec){ q->arena + max_len, BACK_FRAME_MAX - max_len };
+        reads++;
+        got = ns_pktio_read(&q->io, &vh, frame, 2, &len);
+        got = judge_read(q, got, len, &vh, q->arena, &f);
+        if (got == 0) {
+            *idle = true;
+            break;
+        }
+        if (got < 0)
+            continue;
+        if (f.len > max_len || f.meta.gso_size) {
+            memcpy(q->arena, head, max_len);
+            *next = f;
+            rc = 1;
+            break;
+        }
+        req = *rx_request(q, cons);
+        ns_dring_commit(r, req.id, (uint16_t)f.len);
+        ring[cons++ & (NETIF_RX_RING_SIZE - 1)].rsp = (struct netif_rx_response){
+            .id = req.id, .offset = 0,
+            .flags = (uint16_t)(offload_rx_flags(&f.meta) | NETRXF_data_ring),
+            .status = (int16_t)f.len };
+        *bytes += f.len;
+        n++;
+    }
+    q->rx_req_cons = cons;
+    *taken += n;
+    return rc;
+}
+
 static void respond(struct back_queue *q, const struct rx_batch *b)
 {
     unsigned p, s;
@@ -330,6 +415,7 @@ unsigned back_rx_work(struct back_queue *q)
     uint32_t prod = ns_ring_load(&q->rx->req_prod);
     uint32_t small_max = q->rx_dring.max_len ? q->rx_dring.max_len : q->rx_slots.len;
     struct rx_frame stash = { 0 };
+    bool run_ok = q->rx_dring.max_len != 0;
     unsigned reads = 0, small = 0, p;
     int room;
     uint64_t small_bytes = 0;
@@ -348,8 +434,25 @@ unsigned back_rx_work(struct back_queue *q)
 
         if (from_pending) {
             f = q->pending;
+        } else if (run_ok && b->nr_pkts == 0) {
+            /* Only while nothing is batched: records keep the order of the responses. */
+            bool idle = false;
+            int run = ring_run(q, prod, BACK_RX_BATCH - small, &small, &small_bytes, &idle, &f);
+
+            if (run < 0)
+                return 0;
+            reads++;
+            if (idle)
+                break;
+            if (run == 0) {
+                run_ok = false; /* what stopped it is read one frame at a time below */
+                continue;
+            }
+            /* f: the frame that was not small, in the arena */
         } else {
             int r;
+
+            run_ok = q->rx_dring.max_len != 0; /* the frame after this one may start a run */
 
             if (used + BACK_FRAME_MAX > data_room || b->nr_segs + 20 > RX_SEGS)
                 break;

@@ -107,6 +107,16 @@ static int take_record(struct front_queue *q, const struct rx_packet *pkt, bool 
     return n;
 }
 
+/* Write q->frame to the TAP (or the sink); a failure is counted. */
+static void write_frame(struct front_queue *q, const struct virtio_net_hdr *vh, uint32_t len)
+{
+    if (ns_pktio_write(&q->io, vh, q->frame, len) < 0) {
+        NS_STAT_INC(q->stats->drops[NS_DROP_TAP]);
+        if (errno != EAGAIN && errno != ENOBUFS && errno != EIO)
+            NS_STAT_INC(q->stats->errors[NS_ERROR_TAP_IO]);
+    }
+}
+
 static void deliver(struct front_queue *q, uint32_t len, const struct ns_pkt_meta *m)
 {
     struct virtio_net_hdr vh;
@@ -115,37 +125,76 @@ static void deliver(struct front_queue *q, uint32_t len, const struct ns_pkt_met
         NS_STAT_INC(q->stats->drops[NS_DROP_OFFLOAD]);
         return;
     }
-    if (ns_pktio_write(&q->io, &vh, q->frame, len) < 0) {
-        NS_STAT_INC(q->stats->drops[NS_DROP_TAP]);
-        if (errno != EAGAIN && errno != ENOBUFS && errno != EIO)
-            NS_STAT_INC(q->stats->errors[NS_ERROR_TAP_IO]);
-    }
+    write_frame(q, &vh, len);
 }
 
 /*
- * A packet wholly in its slot (rx_is_small_staged): copied out, the
- * backend may rewrite the slot at any time and what we deliver is our
- * copy.  Counted in *packets and *bytes, added to the shared counters by
- * the caller once per call.
+ * The run of small staged packets (rx_is_small_staged) at rsp_cons, at
+ * most budget of them: each copied out of its slot or record (the backend
+ * may rewrite them at any time, and what we deliver is our copy) and
+ * delivered, its id posted again at once.  The ring indices are kept in
+ * locals for the run: every copy may alias anything, so fields of q
+ * would be loaded again after each.  Returns 1 when the run stopped at a
+ * response that is not small, our one copy of it in *next; 0 when the
+ * responses or the budget ran out; -1 when a record broke the data ring
+ * (the device is being closed).  *packets, *bytes: what was delivered.
  */
-static int deliver_small(struct front_queue *q, const struct netif_rx_response *rsp,
-                         uint64_t *packets, uint64_t *bytes)
+static int small_run(struct front_queue *q, uint32_t prod, unsigned budget, unsigned *done,
+                     uint64_t *packets, uint64_t *bytes, struct netif_rx_response *next)
 {
-    struct ns_pkt_meta meta = { 0 };
-    uint32_t len = (uint32_t)rsp->status;
-    const char *why;
+    union netif_rx_sring_entry *ring = q->rx->ring;
+    struct ns_dring *dring = q->rx_dring.max_len ? &q->rx_dring : NULL;
+    uint16_t head_max = dring ? q->rx_dring.max_len : q->rx_slots.len;
+    uint32_t cons = q->rx_rsp_cons, req_prod = q->rx_req_prod;
+    uint64_t delivered = 0, delivered_bytes = 0;
+    uint8_t *frame = q->frame;
+    unsigned n = 0;
+    int rc = 0;
 
-    if (!q->rx_dring.max_len) {
-        memcpy(q->frame, q->rx_slots.slot[rsp->id], len);
-    } else if (ns_dring_take(&q->rx_dring, rsp->id, len, q->frame, &why) < 0) {
-        front_queue_fatal(q, "%s", why);
-        return -1;
+    for (; cons != prod && n < budget; cons++, n++) {
+        uint16_t id = q->rx_posted[cons & RING_MASK];
+        struct virtio_net_hdr vh = { 0 };
+        struct netif_rx_response rsp;
+        const char *why;
+        uint32_t len;
+
+        /* The one read of this response: every decision below is on the copy. */
+        memcpy(&rsp, &ring[cons & RING_MASK].rsp, sizeof(rsp));
+        if (!rx_is_small_staged(&rsp, id, head_max, dring != NULL)) {
+            *next = rsp;
+            rc = 1;
+            break;
+        }
+        len = (uint32_t)rsp.status;
+        if (!dring) {
+            memcpy(frame, q->rx_slots.slot[id], len);
+        } else if (ns_dring_take(dring, id, len, frame, &why) < 0) {
+            front_queue_fatal(q, "%s", why);
+            rc = -1;
+            break;
+        }
+        delivered++;
+        delivered_bytes += len;
+        /* Most small frames carry no checksum flag: their header is all zero. */
+        if (rsp.flags & (NETRXF_csum_blank | NETRXF_data_validated)) {
+            struct ns_pkt_meta meta = { 0 };
+
+            offload_meta_from_rx_flags(rsp.flags, &meta);
+            deliver(q, len, &meta);
+        } else {
+            write_frame(q, &vh, len);
+        }
+        /* The id is free again: post it at the next request position. */
+        q->rx_posted[req_prod & RING_MASK] = id;
+        ring[req_prod++ & RING_MASK].req =
+            (struct netif_rx_request){ .id = id, .gref = q->rx_pool.refs[id] };
     }
-    offload_meta_from_rx_flags(rsp->flags, &meta);
-    (*packets)++;
-    *bytes += len;
-    deliver(q, len, &meta);
-    return 0;
+    q->rx_rsp_cons = cons;
+    q->rx_req_prod = req_prod;
+    *done += n;
+    *packets += delivered;
+    *bytes += delivered_bytes;
+    return rc;
 }
 
 /* Responses one call prefetches for (see common/prefetch.h). */
@@ -175,8 +224,6 @@ unsigned front_rx_work(struct front_queue *q)
     uint32_t prod = ns_ring_load(&q->rx->rsp_prod);
     uint64_t small_packets = 0, small_bytes = 0;
     uint32_t ring_cons = q->rx_dring.cons;
-    uint16_t head_max = q->rx_dring.max_len ? q->rx_dring.max_len : q->rx_slots.len;
-    bool ring = q->rx_dring.max_len != 0;
     unsigned done = 0;
     bool fatal = false;
 
@@ -190,21 +237,17 @@ unsigned front_rx_work(struct front_queue *q)
         struct rx_packet pkt;
         enum rx_verdict v;
         unsigned s;
-        int head;
+        int head, run;
 
-        /* The one read of this response: every decision below is on the copy. */
-        memcpy(&first, &q->rx->ring[q->rx_rsp_cons & RING_MASK].rsp, sizeof(first));
-        if (rx_is_small_staged(&first, q->rx_posted[q->rx_rsp_cons & RING_MASK], head_max,
-                               ring)) {
-            if (deliver_small(q, &first, &small_packets, &small_bytes) < 0) {
-                fatal = true;
-                break;
-            }
-            post(q, first.id);
-            q->rx_rsp_cons++;
-            done++;
-            continue;
+        run = small_run(q, prod, NETIF_RX_RING_SIZE - done, &done, &small_packets,
+                        &small_bytes, &first);
+        if (run < 0) {
+            fatal = true;
+            break;
         }
+        if (run == 0)
+            break; /* the responses or the budget ran out */
+        /* first: the run's copy of the response it stopped at */
         v = rx_parse_copied(&first, q->rx->ring, q->rx_posted, q->rx_rsp_cons, prod, &pkt);
         if (v == RX_INCOMPLETE)
             break;

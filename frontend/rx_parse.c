@@ -25,18 +25,6 @@ static enum rx_verdict take_extra(const union netif_rx_sring_entry *ring, uint32
     return RX_OK;
 }
 
-bool rx_is_small_staged(const struct netif_rx_response *rsp, uint16_t posted_id,
-                        uint16_t head_max, bool ring)
-{
-    /* Each condition is one rx_parse would otherwise apply: the posted id,
-     * a single response, the Ethernet minimum, the page; and the slot or
-     * record. */
-    return rsp->id == posted_id && !(rsp->flags & (NETRXF_more_data | NETRXF_extra_info)) &&
-           ((rsp->flags & NETRXF_data_ring) != 0) == ring &&
-           rsp->status >= 14 && rsp->status <= head_max &&
-           (uint32_t)rsp->offset + (uint32_t)rsp->status <= 4096u;
-}
-
 enum rx_verdict rx_parse(const union netif_rx_sring_entry *ring, const uint16_t *posted,
                          uint32_t cons, uint32_t prod, struct rx_packet *pkt)
 {

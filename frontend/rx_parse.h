@@ -64,7 +64,16 @@ enum rx_verdict rx_parse_copied(const struct netif_rx_response *first,
  * response's checksum flags its only metadata.  false says nothing about
  * validity: rx_parse judges the rest.
  */
-bool rx_is_small_staged(const struct netif_rx_response *rsp, uint16_t posted_id,
-                        uint16_t head_max, bool ring);
+static inline bool rx_is_small_staged(const struct netif_rx_response *rsp, uint16_t posted_id,
+                                      uint16_t head_max, bool ring)
+{
+    /* Each condition is one rx_parse would otherwise apply: the posted id,
+     * a single response, the Ethernet minimum, the page; and the slot or
+     * record.  Inline: the frontend asks it of every small packet. */
+    return rsp->id == posted_id && !(rsp->flags & (NETRXF_more_data | NETRXF_extra_info)) &&
+           ((rsp->flags & NETRXF_data_ring) != 0) == ring &&
+           rsp->status >= 14 && rsp->status <= head_max &&
+           (uint32_t)rsp->offset + (uint32_t)rsp->status <= 4096u;
+}
 
 #endif

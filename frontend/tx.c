@@ -321,6 +321,7 @@ static int read_frame(struct front_queue *q, uint32_t *len, struct ns_pkt_meta *
     unsigned nframe = 0;
     uint8_t *head_to;
     size_t n;
+    int r;
 
     if (slot_len) {
         if (q->tx_head_id == FRONT_NO_ID) {
@@ -336,7 +337,8 @@ static int read_frame(struct front_queue *q, uint32_t *len, struct ns_pkt_meta *
             frame[nframe++] = (struct iovec){ head_to, slot_len };
     }
     frame[nframe++] = (struct iovec){ q->tx_frame + slot_len, FRONT_FRAME_MAX - slot_len };
-    return judge_read(q, ns_pktio_read(&q->io, &vh, frame, nframe, &n), n, &vh, len, m);
+    r = ns_pktio_read(&q->io, &vh, frame, nframe, &n);
+    return judge_read(q, r, n, &vh, len, m);
 }
 
 /*
@@ -379,7 +381,8 @@ static unsigned ring_burst(struct front_queue *q, unsigned budget, struct tx_tal
         if (contiguous < max_len)
             break;
         reads++;
-        rc = judge_read(q, ns_pktio_read(&q->io, &vh, frame, 2, &got), got, &vh, &len, &m);
+        rc = ns_pktio_read(&q->io, &vh, frame, 2, &got);
+        rc = judge_read(q, rc, got, &vh, &len, &m);
         if (rc == 0) {
             *idle = true;
             break;
