@@ -13,7 +13,7 @@
 #   simnet_wait_connected NAME [DEVID]
 #   simnet_addr NAME N             give the guest's eth0 the address 10.77.0.N
 #   simnet_ping NS ADDR            NS is "d0" or a guest name
-#   simnet_transfer FROM TO ADDR BYTES   sha256-checked TCP transfer
+#   simnet_transfer FROM TO ADDR BYTES   TCP transfer, compared byte for byte
 #   simnet_logs                    print the daemons' logs
 #   simnet_stop                    stop the daemons (1 if one did not exit cleanly), keep the logs
 #   simnet_down                    stop everything started here, by PID
@@ -109,8 +109,11 @@ simnet_transfer() {
     ip netns exec "$(simnet_ns "$to")" timeout 60 socat -u \
         "TCP-LISTEN:$port,reuseaddr" "CREATE:$dst" &
     sp=$!
-    # The listener needs a moment; retry the connect instead of guessing.
+    # The listener needs a moment; retry the connect instead of guessing,
+    # but only while it listens: once it has exited (one connection, or its
+    # timeout) another attempt could only wait out its own timeout.
     for _ in $(seq 1 50); do
+        kill -0 "$sp" 2>/dev/null || break
         ip netns exec "$(simnet_ns "$from")" timeout 60 socat -u "FILE:$src" \
             "TCP:$addr:$port,retry=0" 2>/dev/null && break
         sleep 0.1
