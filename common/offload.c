@@ -232,18 +232,6 @@ int offload_meta_from_vnet_slow(const struct virtio_net_hdr *h, struct ns_pkt_me
     return 0;
 }
 
-uint16_t offload_tx_flags(const struct ns_pkt_meta *m)
-{
-    return (uint16_t)((m->csum_blank ? NETTXF_csum_blank : 0) |
-                      (m->data_validated ? NETTXF_data_validated : 0));
-}
-
-uint16_t offload_rx_flags(const struct ns_pkt_meta *m)
-{
-    return (uint16_t)((m->csum_blank ? NETRXF_csum_blank : 0) |
-                      (m->data_validated ? NETRXF_data_validated : 0));
-}
-
 void offload_meta_from_tx_flags(uint16_t flags, struct ns_pkt_meta *m)
 {
     m->csum_blank = (flags & NETTXF_csum_blank) != 0;

@@ -72,8 +72,18 @@ int offload_vnet_from_meta(const struct ns_pkt_meta *m, const uint8_t *pkt, size
  * between TX and RX).  The from_* calls set those two fields and leave
  * the GSO fields alone, so the request's flags and its extras can be
  * applied in either order. */
-uint16_t offload_tx_flags(const struct ns_pkt_meta *m);
-uint16_t offload_rx_flags(const struct ns_pkt_meta *m);
+static inline uint16_t offload_tx_flags(const struct ns_pkt_meta *m)
+{
+    return (uint16_t)((m->csum_blank ? NETTXF_csum_blank : 0) |
+                      (m->data_validated ? NETTXF_data_validated : 0));
+}
+
+static inline uint16_t offload_rx_flags(const struct ns_pkt_meta *m)
+{
+    return (uint16_t)((m->csum_blank ? NETRXF_csum_blank : 0) |
+                      (m->data_validated ? NETRXF_data_validated : 0));
+}
+
 void offload_meta_from_tx_flags(uint16_t flags, struct ns_pkt_meta *m);
 void offload_meta_from_rx_flags(uint16_t flags, struct ns_pkt_meta *m);
 

@@ -61,31 +61,37 @@ static uint16_t pop_id(struct front_queue *q)
     return q->tx_free[--q->tx_nfree];
 }
 
-/* Take TX responses: free their ids.  The backend is checked, not trusted. */
+/*
+ * Take TX responses: free their ids.  The backend is checked, not trusted.
+ * The indices are kept in locals, written back before any return.
+ */
 static void reap(struct front_queue *q)
 {
-    uint32_t prod = ns_ring_load(&q->tx->rsp_prod);
+    const union netif_tx_sring_entry *ring = q->tx->ring;
+    uint32_t prod = ns_ring_load(&q->tx->rsp_prod), cons = q->tx_rsp_cons;
+    unsigned nfree = q->tx_nfree;
 
-    if (prod - q->tx_rsp_cons > q->tx_req_prod - q->tx_rsp_cons) {
+    if (prod - cons > q->tx_req_prod - cons) {
         front_queue_fatal(q, "tx rsp_prod %u is beyond our requests", prod);
         return;
     }
-    while (q->tx_rsp_cons != prod) {
+    while (cons != prod) {
         struct netif_tx_response rsp;
 
-        memcpy(&rsp, &q->tx->ring[q->tx_rsp_cons++ & (NETIF_TX_RING_SIZE - 1)].rsp,
-               sizeof(rsp));
+        memcpy(&rsp, &ring[cons++ & (NETIF_TX_RING_SIZE - 1)].rsp, sizeof(rsp));
         if (rsp.status == NETIF_RSP_NULL)
             continue;
         if (rsp.id >= FRONT_IDS || !q->tx_busy[rsp.id]) {
             front_queue_fatal(q, "tx response for id %u, which is not in flight", rsp.id);
-            return;
+            break;
         }
         q->tx_busy[rsp.id] = false;
-        q->tx_free[q->tx_nfree++] = rsp.id;
+        q->tx_free[nfree++] = rsp.id;
         if (rsp.status != NETIF_RSP_OKAY)
             NS_STAT_INC(q->stats->drops[NS_DROP_MALFORMED]);
     }
+    q->tx_rsp_cons = cons;
+    q->tx_nfree = nfree;
 }
 
 bool front_tx_room(struct front_queue *q)
@@ -356,11 +362,14 @@ static unsigned ring_burst(struct front_queue *q, unsigned budget, struct tx_tal
                            bool *idle)
 {
     struct ns_dring *r = &q->tx_dring;
+    union netif_tx_sring_entry *ring = q->tx->ring;
     uint16_t max_len = r->max_len;
     uint32_t max_rec = ns_dring_rec_size(max_len);
-    uint32_t entries = NETIF_TX_RING_SIZE - (q->tx_req_prod - q->tx_rsp_cons);
-    struct tx_tally run = { 0 };
-    unsigned n = q->tx_nfree, reads = 0;
+    uint32_t req_prod = q->tx_req_prod;
+    uint32_t entries = NETIF_TX_RING_SIZE - (req_prod - q->tx_rsp_cons);
+    uint8_t *rest = q->tx_frame + max_len;
+    unsigned nfree = q->tx_nfree, n = nfree, reads = 0;
+    uint64_t sent = 0, bytes = 0;
 
     if (n > entries)
         n = entries;
@@ -370,8 +379,7 @@ static unsigned ring_burst(struct front_queue *q, unsigned budget, struct tx_tal
     while (reads < n && ns_dring_fits(r, max_rec) == 1) {
         uint32_t contiguous, len;
         uint8_t *head = ns_dring_next_head(r, &contiguous);
-        struct iovec frame[2] = { { head, max_len },
-                                  { q->tx_frame + max_len, FRONT_FRAME_MAX - max_len } };
+        struct iovec frame[2] = { { head, max_len }, { rest, FRONT_FRAME_MAX - max_len } };
         struct virtio_net_hdr vh;
         struct ns_pkt_meta m;
         uint16_t id;
@@ -395,14 +403,22 @@ static unsigned ring_burst(struct front_queue *q, unsigned budget, struct tx_tal
             q->tx_pending_meta = m;
             break;
         }
-        id = pop_id(q);
+        id = q->tx_free[--nfree];
         ns_dring_commit(r, id, (uint16_t)len);
-        enqueue_small(q, id, NETTXF_data_ring, len, &m, &run);
+        q->tx_busy[id] = true;
+        ring[req_prod++ & (NETIF_TX_RING_SIZE - 1)].req = (struct netif_tx_request){
+            .gref = q->tx_pool.refs[id], .offset = 0,
+            .flags = (uint16_t)(offload_tx_flags(&m) | NETTXF_data_ring), .id = id,
+            .size = (uint16_t)len };
+        sent++;
+        bytes += len;
     }
-    t->packets += run.packets;
-    t->bytes += run.bytes;
-    t->staged += run.staged;
-    t->staged_bytes += run.staged_bytes;
+    q->tx_nfree = nfree;
+    q->tx_req_prod = req_prod;
+    t->packets += sent;
+    t->bytes += bytes;
+    t->staged += sent;
+    t->staged_bytes += bytes;
     return reads;
 }
 
