@@ -370,15 +370,25 @@ static unsigned ring_burst(struct front_queue *q, unsigned budget, struct tx_tal
     uint8_t *rest = q->tx_frame + max_len;
     unsigned nfree = q->tx_nfree, n = nfree, reads = 0;
     uint64_t sent = 0, bytes = 0;
+    struct ns_dring d;
+    uint32_t room;
 
     if (n > entries)
         n = entries;
     if (n > budget)
         n = budget;
-    /* An impossible out_cons (fits < 0) is left for the general path to report. */
-    while (reads < n && ns_dring_fits(r, max_rec) == 1) {
+    /* Room is judged once (out_cons read again if short); none, or an
+     * impossible out_cons, is left for the general path. */
+    if (ns_dring_fits(r, max_rec) != 1)
+        return 0;
+    /* The run works on a copy of the ring's state, written back at its
+     * end: its address never leaves this function, so the compiler keeps
+     * it in registers across the frame copies that may alias anything. */
+    d = *r;
+    room = d.size - (d.prod - d.cons);
+    while (reads < n && room >= max_rec) {
         uint32_t contiguous, len;
-        uint8_t *head = ns_dring_next_head(r, &contiguous);
+        uint8_t *head = ns_dring_next_head(&d, &contiguous);
         struct iovec frame[2] = { { head, max_len }, { rest, FRONT_FRAME_MAX - max_len } };
         struct virtio_net_hdr vh;
         struct ns_pkt_meta m;
@@ -404,7 +414,8 @@ static unsigned ring_burst(struct front_queue *q, unsigned budget, struct tx_tal
             break;
         }
         id = q->tx_free[--nfree];
-        ns_dring_commit(r, id, (uint16_t)len);
+        ns_dring_commit(&d, id, (uint16_t)len);
+        room -= ns_dring_rec_size(len);
         q->tx_busy[id] = true;
         ring[req_prod++ & (NETIF_TX_RING_SIZE - 1)].req = (struct netif_tx_request){
             .gref = q->tx_pool.refs[id], .offset = 0,
@@ -413,6 +424,7 @@ static unsigned ring_burst(struct front_queue *q, unsigned budget, struct tx_tal
         sent++;
         bytes += len;
     }
+    *r = d;
     q->tx_nfree = nfree;
     q->tx_req_prod = req_prod;
     t->packets += sent;
