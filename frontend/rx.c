@@ -224,6 +224,7 @@ unsigned front_rx_work(struct front_queue *q)
     uint32_t prod = ns_ring_load(&q->rx->rsp_prod);
     uint64_t small_packets = 0, small_bytes = 0;
     uint32_t ring_cons = q->rx_dring.cons;
+    bool staged = q->rx_dring.max_len || q->rx_slots.len; /* else no packet is small */
     unsigned done = 0;
     bool fatal = false;
 
@@ -239,15 +240,20 @@ unsigned front_rx_work(struct front_queue *q)
         unsigned s;
         int head, run;
 
-        run = small_run(q, prod, NETIF_RX_RING_SIZE - done, &done, &small_packets,
-                        &small_bytes, &first);
-        if (run < 0) {
-            fatal = true;
-            break;
+        if (staged) {
+            run = small_run(q, prod, NETIF_RX_RING_SIZE - done, &done, &small_packets,
+                            &small_bytes, &first);
+            if (run < 0) {
+                fatal = true;
+                break;
+            }
+            if (run == 0)
+                break; /* the responses or the budget ran out */
+            /* first: the run's copy of the response it stopped at */
+        } else {
+            /* The one read of this response: every decision below is on the copy. */
+            memcpy(&first, &q->rx->ring[q->rx_rsp_cons & RING_MASK].rsp, sizeof(first));
         }
-        if (run == 0)
-            break; /* the responses or the budget ran out */
-        /* first: the run's copy of the response it stopped at */
         v = rx_parse_copied(&first, q->rx->ring, q->rx_posted, q->rx_rsp_cons, prod, &pkt);
         if (v == RX_INCOMPLETE)
             break;

@@ -1,9 +1,11 @@
 # Tests of the drivers' code on its own (backend/tx_parse.c, common/pktio.c,
-# frontend/tx.c).  Included
+# common/busy_poll.c, frontend/tx.c).  Included
 # after mk/drivers.mk (and so after mk/fuzz.mk): it adds to FUZZ_TARGETS.
 $(BUILD)/tests/unit/test_tx_parse: $(BUILD)/backend/tx_parse.o $(BUILD)/common/offload.o
 # The benchmark's frame source and sink.
 $(BUILD)/tests/unit/test_pktio: $(BUILD)/common/pktio.o
+# The queue thread's adaptive busy-poll window (its clock is in log.c).
+$(BUILD)/tests/unit/test_busy_poll: $(BUILD)/common/busy_poll.o $(BUILD)/common/log.o
 # The frontend's TX path against a backend played by the test (links the
 # datapath's real objects, and so Xen's event channel library).
 $(BUILD)/tests/unit/test_front_tx: $(BUILD)/tests/unit/test_front_tx.o $(BUILD)/frontend/tx.o \
