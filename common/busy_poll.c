@@ -47,12 +47,6 @@ bool ns_busy_poll_spin(struct ns_busy_poll *bp, bool (*ready)(void *), void *arg
     return false;
 }
 
-void ns_busy_poll_worked(struct ns_busy_poll *bp, unsigned done)
-{
-    if (done >= NS_BUSY_POLL_DENSE)
-        bp->window_ns = bp->max_ns;
-}
-
 void ns_busy_poll_sleeping(struct ns_busy_poll *bp)
 {
     if (bp->max_ns)
