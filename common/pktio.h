@@ -41,15 +41,9 @@ struct ns_pktio {
 int ns_pktio_echo_init(struct ns_pktio *io);
 void ns_pktio_release(struct ns_pktio *io);
 
-/*
- * Read one frame and its header (into *vh).  The frame's bytes are laid
- * out over frame[0..nframe) in order (at most NS_PKTIO_FRAME_IOV pieces),
- * whose lengths add up to the capacity: a frontend reads a frame's head
- * straight into a staging slot this way.  1 and the length in *len; 0
- * when none is waiting; -1 on an I/O error.  A frame longer than the
- * capacity is reported with *len = capacity + 1 (the caller drops it).
- */
 #define NS_PKTIO_FRAME_IOV 2u
+
+/* ns_pktio_read when its inline part cannot: a TAP, the echo, pacing, a split frame. */
 int ns_pktio_read_slow(struct ns_pktio *io, struct virtio_net_hdr *vh, const struct iovec *frame,
                        unsigned nframe, size_t *len);
 
@@ -57,10 +51,17 @@ int ns_pktio_read_slow(struct ns_pktio *io, struct virtio_net_hdr *vh, const str
 extern const uint8_t ns_pktio_gen_frame[NS_PKTIO_GEN_MAX];
 
 /*
+ * Read one frame and its header (into *vh).  The frame's bytes are laid
+ * out over frame[0..nframe) in order (at most NS_PKTIO_FRAME_IOV pieces),
+ * whose lengths add up to the capacity: a frontend reads a frame's head
+ * straight into a staging slot this way.  1 and the length in *len; 0
+ * when none is waiting; -1 on an I/O error.  A frame longer than the
+ * capacity is reported with *len = capacity + 1 (the caller drops it).
+ *
  * Inline for the benchmark's generator when the frame fits the first
  * piece (a staged small frame): there a call and the dispatch cost as
- * much as the frame's copy, and a small packet's whole path is a few
- * hundred instructions.  A TAP read pays one comparison for it.
+ * much as the frame's copy, in a small packet's path of under two
+ * hundred instructions.  A TAP read pays a comparison for it.
  */
 static inline int ns_pktio_read(struct ns_pktio *io, struct virtio_net_hdr *vh,
                                 const struct iovec *frame, unsigned nframe, size_t *len)
