@@ -1,4 +1,6 @@
 /* Adaptive busy-poll window (see busy_poll.h). */
+#include <sched.h>
+
 #include "common/busy_poll.h"
 #include "common/log.h"
 
@@ -36,15 +38,27 @@ bool ns_busy_poll_spin(struct ns_busy_poll *bp, bool (*ready)(void *), void *arg
             bp->window_ns = bp->max_ns;
             return true;
         }
-        /* Read the clock every 64 checks: the check itself is a few loads. */
-        if ((++spins & 63) == 0 && ns_now_ns() >= deadline)
-            break;
+        /* Read the clock every 64 checks: the check itself is a few loads.
+         * Then also let another thread on this core run (the peer we wait
+         * for, when there are more busy threads than cores): with none
+         * waiting, sched_yield returns at once. */
+        if ((++spins & 63) == 0) {
+            if (ns_now_ns() >= deadline)
+                break;
+            sched_yield();
+        }
         cpu_relax();
     }
     bp->window_ns /= 2;
     if (bp->window_ns < MIN_WINDOW_NS)
         bp->window_ns = 0;
     return false;
+}
+
+void ns_busy_poll_worked(struct ns_busy_poll *bp, unsigned done)
+{
+    if (done >= NS_BUSY_POLL_DENSE)
+        bp->window_ns = bp->max_ns;
 }
 
 void ns_busy_poll_sleeping(struct ns_busy_poll *bp)

@@ -47,6 +47,7 @@ static void *dp_main(void *arg)
         if (live) {
             unsigned done = ops->work(dp->q);
 
+            ns_busy_poll_worked(&dp->poll, done);
             if (woke && done == 0)
                 NS_STAT_INC(dp->stats->spurious_wakeups);
             woke = false;

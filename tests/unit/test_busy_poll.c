@@ -1,8 +1,9 @@
 /*
  * test_busy_poll.c - the adaptive busy-poll window (common/busy_poll.c):
  * it halves on every spin that finds nothing, down to zero, and reopens to
- * its ceiling when a spin finds work or a wakeup comes quickly.  Only the
- * window's state is checked, never how long a spin took.
+ * its ceiling when a spin finds work, a wakeup comes quickly, or one call
+ * of the queue's work finds a batch waiting.  Only the window's state is
+ * checked, never how long a spin took.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,6 +50,7 @@ static void test_off_never_spins(void **state)
     assert_false(ns_busy_poll_spin(&bp, at_once, &calls));
     assert_int_equal(calls, 0);
     ns_busy_poll_woke(&bp);
+    ns_busy_poll_worked(&bp, 1000);
     assert_int_equal(bp.window_ns, 0);
 }
 
@@ -85,6 +87,21 @@ static void test_found_work_reopens(void **state)
     assert_int_equal(bp.window_ns, 8000);
 }
 
+static void test_dense_work_reopens(void **state)
+{
+    struct ns_busy_poll bp;
+
+    (void)state;
+    ns_busy_poll_init(&bp, 8);
+    close_window(&bp);
+    ns_busy_poll_worked(&bp, NS_BUSY_POLL_DENSE - 1);
+    assert_int_equal(bp.window_ns, 0);
+    ns_busy_poll_worked(&bp, 0);
+    assert_int_equal(bp.window_ns, 0);
+    ns_busy_poll_worked(&bp, NS_BUSY_POLL_DENSE);
+    assert_int_equal(bp.window_ns, 8000);
+}
+
 static void test_quick_wakeup_reopens_slow_one_does_not(void **state)
 {
     struct ns_busy_poll bp;
@@ -109,6 +126,7 @@ int main(void)
         cmocka_unit_test(test_off_never_spins),
         cmocka_unit_test(test_failed_spins_halve_to_zero),
         cmocka_unit_test(test_found_work_reopens),
+        cmocka_unit_test(test_dense_work_reopens),
         cmocka_unit_test(test_quick_wakeup_reopens_slow_one_does_not),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
