@@ -37,6 +37,25 @@ static int read_len(struct back_queue *q, const char *dir, const char *key, uint
     return 0;
 }
 
+/*
+ * Whether the frontend asks for whole records in one direction (8.7): the
+ * key absent is no, "1" yes; anything else, or a yes for a direction
+ * without a data ring, is refused.
+ */
+static int read_whole(struct back_queue *q, const char *dir, const char *key, bool used,
+                      bool *whole, char *why, size_t whylen)
+{
+    unsigned long v;
+    int rc = xsu_read_ulong(q->vif->be->xs, XBT_NULL, dir, key, 1, 1, &v);
+
+    *whole = rc == 0;
+    if (rc == -ENOENT || (rc == 0 && used))
+        return 0;
+    snprintf(why, whylen, rc == 0 ? "%s/%s: whole records for a direction without the ring"
+                                  : "%s/%s: not \"1\"", dir, key);
+    return -1;
+}
+
 /* Every page reference usable and named once, the interface page's included. */
 static int check_refs(const uint32_t *refs, unsigned n, uint32_t intf_ref, char *why,
                       size_t whylen)
@@ -71,6 +90,7 @@ static int map_ring(struct back_queue *q, const char *dir, unsigned long ref, ch
     uint32_t refs[1U << XEN_NETIF_DATA_RING_ORDER_MAX];
     unsigned max = q->vif->be->opts.data_ring_max_order, order, half;
     unsigned long tx_len, rx_len;
+    bool tx_whole, rx_whole;
     uint32_t bytes;
 
     d->ref = (uint32_t)ref;
@@ -99,6 +119,11 @@ static int map_ring(struct back_queue *q, const char *dir, unsigned long ref, ch
                  XEN_NETIF_STAGING_KEY_TX_DATA_LEN, XEN_NETIF_STAGING_KEY_RX_DATA_LEN);
         return -1;
     }
+    if (read_whole(q, dir, XEN_NETIF_STAGING_KEY_TX_DATA_RING_WHOLE, tx_len != 0, &tx_whole, why,
+                   whylen) < 0 ||
+        read_whole(q, dir, XEN_NETIF_STAGING_KEY_RX_DATA_RING_WHOLE, rx_len != 0, &rx_whole, why,
+                   whylen) < 0)
+        return -1;
     d->order = order; /* from here on, what back_dring_release unmaps */
     half = 1U << (order - 1);
     d->in_pages = xengnttab_map_domain_grant_refs(q->xgt, half, q->domid, refs,
@@ -110,15 +135,21 @@ static int map_ring(struct back_queue *q, const char *dir, unsigned long ref, ch
         return -1;
     }
     NS_STAT_ADD(q->stats->grant_map_ops, 2);
-    /* Our indices start at 0, whatever the page says. */
+    /* Our indices (and event indices) start at 0, whatever the page says. */
     __atomic_store_n(&d->intf->in_prod, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&d->intf->out_cons, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&d->intf->in_cons_event, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&d->intf->out_prod_event, 0, __ATOMIC_RELAXED);
     if (tx_len)
         ns_dring_init(&q->tx_dring, d->out_pages, bytes, (uint16_t)tx_len, &d->intf->out_prod,
                       &d->intf->out_cons);
+    if (tx_whole)
+        ns_dring_use_whole(&q->tx_dring, &d->intf->out_prod_event, &d->intf->out_cons_event);
     if (rx_len)
         ns_dring_init(&q->rx_dring, d->in_pages, bytes, (uint16_t)rx_len, &d->intf->in_prod,
                       &d->intf->in_cons);
+    if (rx_whole)
+        ns_dring_use_whole(&q->rx_dring, &d->intf->in_cons_event, &d->intf->in_prod_event);
     return 0;
 }
 

@@ -28,13 +28,19 @@ struct tx_batch {
 
 bool back_tx_pending(struct back_queue *q)
 {
-    return ns_ring_load(&q->tx->req_prod) != q->tx_req_cons;
+    return ns_ring_load(&q->tx->req_prod) != q->tx_req_cons ||
+           (q->tx_dring.whole && ns_dring_has_records(&q->tx_dring));
 }
 
 bool back_tx_arm(struct back_queue *q)
 {
-    return ns_ring_arm(&q->tx->req_event, &q->tx->req_prod, q->tx_req_cons + 1) !=
-           q->tx_req_cons;
+    bool work = ns_ring_arm(&q->tx->req_event, &q->tx->req_prod, q->tx_req_cons + 1) !=
+                q->tx_req_cons;
+
+    /* Both are armed: whole records come without requests. */
+    if (q->tx_dring.whole && ns_dring_arm_records(&q->tx_dring))
+        work = true;
+    return work;
 }
 
 static const uint8_t *data_slot(const struct back_queue *q, uint32_t id)
@@ -183,22 +189,75 @@ struct tx_tally {
 };
 
 /*
- * The run of small staged packets (tx_is_small_staged) at req_cons, at
- * most budget of them, each sent at once, the whole of it copied out of
- * its slot or record first: the guest may rewrite them at any time, and
- * what we send is our copy.  The arena is free because the caller batches
- * nothing before the run.  The ring indices are kept in locals for the
- * run: every copy into the arena may alias anything, so fields of q
- * would be loaded again after each.  Returns the packets taken; when the
- * run stops at a request that is not small, *next is our one copy of it.
- * -1: a record broke the data ring (the vif is being disabled).
+ * Send one small frame: its header is all zero unless the frame carries a
+ * checksum flag (most small frames do not).  True if it went.
+ */
+static inline bool send_small(struct back_queue *q, uint8_t *frame, uint32_t len,
+                              const struct ns_pkt_meta *csum)
+{
+    struct virtio_net_hdr vh = { 0 };
+
+    if ((csum->csum_blank || csum->data_validated) && !frame_header(q, csum, frame, len, &vh))
+        return false;
+    return send_frame(q, &vh, frame, len);
+}
+
+/*
+ * The next whole record (8.7), if the ring holds one next: 1 taken and
+ * sent (or dropped, counted), 0 the next record is not whole (or there
+ * is none), -1 it broke the ring (the vif is being disabled).
+ */
+static inline int take_whole(struct back_queue *q, struct ns_dring *dring, uint8_t *frame,
+                             uint64_t *packets, uint64_t *bytes)
+{
+    struct ns_pkt_meta csum = { 0 };
+    const char *why;
+    uint16_t flags;
+    int len, got = ns_dring_peek(dring, &why);
+
+    if (got > 0 && !ns_dring_held_whole(dring))
+        return 0;
+    if (got > 0)
+        got = len = ns_dring_take_whole(dring, frame, &flags, &why);
+    if (got < 0) {
+        back_dring_fatal(q, "%s", why);
+        return -1;
+    }
+    if (got == 0)
+        return 0;
+    if (len < 14) { /* below the Ethernet minimum, as tx_parse judges a request */
+        NS_STAT_INC(q->stats->drops[NS_DROP_MALFORMED]);
+        return 1;
+    }
+    if (flags)
+        offload_meta_from_rec_flags(flags, &csum);
+    if (send_small(q, frame, (uint32_t)len, &csum)) {
+        (*packets)++;
+        *bytes += (uint32_t)len;
+    }
+    return 1;
+}
+
+/*
+ * The run of small staged packets (tx_is_small_staged) at req_cons, and
+ * with whole records (8.7) of the whole records in the data ring, in the
+ * ring's order, at most budget of them, each sent at once, the whole of
+ * it copied out of its slot or record first: the guest may rewrite them
+ * at any time, and what we send is our copy.  The arena is free because
+ * the caller batches nothing before the run.  The ring indices are kept
+ * in locals for the run: every copy into the arena may alias anything, so
+ * fields of q would be loaded again after each.  Returns the packets
+ * taken; when the run stops at a request that is not small, *next is our
+ * one copy of it and *stopped is set.  -1: a record broke the data ring
+ * (the vif is being disabled).
  */
 static int tx_small_run(struct back_queue *q, uint32_t prod, unsigned budget,
                         const struct tx_parse_cfg *cfg, struct tx_tally *t,
-                        struct netif_tx_request *next)
+                        struct netif_tx_request *next, bool *stopped)
 {
     union netif_tx_sring_entry *ring = q->tx->ring;
     struct ns_dring *dring = q->tx_dring.max_len ? &q->tx_dring : NULL;
+    bool whole = q->tx_dring.whole;
     uint32_t cons = q->tx_req_cons, rsp_prod = q->tx_rsp_prod;
     const struct tx_parse_cfg small_cfg = *cfg;
     uint64_t packets = 0, bytes = 0;
@@ -206,16 +265,25 @@ static int tx_small_run(struct back_queue *q, uint32_t prod, unsigned budget,
     unsigned n = 0;
     int rc = 0;
 
-    for (; cons != prod && n < budget; cons++, n++) {
+    for (; n < budget; n++) {
         struct netif_tx_request req;
-        struct virtio_net_hdr vh = { 0 };
+        struct ns_pkt_meta csum = { 0 };
         const char *why;
-        bool expressed = true;
 
+        if (whole) {
+            rc = take_whole(q, dring, frame, &packets, &bytes);
+            if (rc < 0)
+                break;
+            if (rc > 0)
+                continue;
+        }
+        if (cons == prod)
+            break;
         /* The one read of this request: every decision below is on the copy. */
         memcpy(&req, &ring[cons & (NETIF_TX_RING_SIZE - 1)].req, sizeof(req));
         if (!tx_is_small_staged(&req, &small_cfg)) {
             *next = req;
+            *stopped = true;
             break;
         }
         if (!dring) {
@@ -225,19 +293,15 @@ static int tx_small_run(struct back_queue *q, uint32_t prod, unsigned budget,
             rc = -1;
             break;
         }
-        /* Most small frames carry no checksum flag: their header is all zero. */
-        if (req.flags & TX_CSUM_FLAGS) {
-            struct ns_pkt_meta meta = { 0 };
-
-            offload_meta_from_tx_flags(req.flags, &meta);
-            expressed = frame_header(q, &meta, frame, req.size, &vh);
-        }
-        if (expressed && send_frame(q, &vh, frame, req.size)) {
+        if (req.flags & TX_CSUM_FLAGS)
+            offload_meta_from_tx_flags(req.flags, &csum);
+        if (send_small(q, frame, req.size, &csum)) {
             packets++;
             bytes += req.size;
         }
         ring[rsp_prod++ & (NETIF_TX_RING_SIZE - 1)].rsp =
             (struct netif_tx_response){ .id = req.id, .status = NETIF_RSP_OKAY };
+        cons++;
     }
     q->tx_req_cons = cons;
     q->tx_rsp_prod = rsp_prod;
@@ -262,6 +326,22 @@ static int take_record(struct back_queue *q, const struct tx_packet *pkt, uint8_
         return -1;
     }
     return 0;
+}
+
+/*
+ * With whole records, while a batch is open: whether the next packet is a
+ * request's rather than a whole record's.  A broken ring says no: the
+ * run after the batch reports it.
+ */
+static bool request_next(struct back_queue *q, uint32_t prod)
+{
+    const char *why;
+    int got;
+
+    if (q->tx_req_cons == prod)
+        return false;
+    got = ns_dring_peek(&q->tx_dring, &why);
+    return got == 0 || (got > 0 && !ns_dring_held_whole(&q->tx_dring));
 }
 
 static void tally_flush(struct back_queue *q, const struct tx_tally *t)
@@ -353,22 +433,25 @@ unsigned back_tx_work(struct back_queue *q)
      * we work on the rest (answering a whole ring at once made the two ends
      * take turns instead of working at the same time).
      */
-    while (q->tx_req_cons != prod && handled < TX_BATCH) {
+    while ((q->tx_req_cons != prod || q->tx_dring.whole) && handled < TX_BATCH) {
         struct netif_tx_request first;
         struct tx_packet *pkt;
 
         /* Small packets go at once only while nothing is batched, so frames keep their order. */
         if (b->nr_pkts == 0) {
-            int n = tx_small_run(q, prod, TX_BATCH - handled, &cfg, &tally, &first);
+            bool stopped = false;
+            int n = tx_small_run(q, prod, TX_BATCH - handled, &cfg, &tally, &first, &stopped);
 
             if (n < 0) {
                 tally_flush(q, &tally);
                 return 0;
             }
             handled += (unsigned)n;
-            if (q->tx_req_cons == prod || handled == TX_BATCH)
-                break;
+            if (!stopped)
+                break; /* the budget, or the requests and whole records, ran out */
             /* first: the run's copy of the request it stopped at */
+        } else if (q->tx_dring.whole && !request_next(q, prod)) {
+            break; /* a whole record (or nothing) is next: it goes after this batch */
         } else {
             /* The one read of this request: every decision below is on the copy. */
             memcpy(&first, &q->tx->ring[q->tx_req_cons & (NETIF_TX_RING_SIZE - 1)].req,
@@ -407,8 +490,10 @@ unsigned back_tx_work(struct back_queue *q)
     tally_flush(q, &tally);
     if (handled == 0)
         return 0;
-    if (q->tx_dring.cons != ring_cons)
-        ns_dring_release(&q->tx_dring); /* once per batch: the records are copied */
+    /* Once per batch: the records are copied.  With whole records the
+     * frontend may be waiting for this space: no response will tell it. */
+    if (q->tx_dring.cons != ring_cons && ns_dring_release(&q->tx_dring))
+        ns_dp_notify(&q->dp, q->tx_port);
     if (b->nr_segs)
         copy_remainders(q, b);
     for (p = 0; p < b->nr_pkts; p++)

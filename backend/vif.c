@@ -56,9 +56,11 @@ static int features_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
         bad |= xsu_printf(xs, t, d, XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING, "1");
         bad |= xsu_printf(xs, t, d, XEN_NETIF_STAGING_KEY_DATA_RING_MAX_ORDER, "%u",
                           vif->be->opts.data_ring_max_order);
+        bad |= xsu_printf(xs, t, d, XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING_WHOLE, "1");
     } else {
         rm_key(xs, t, d, XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING);
         rm_key(xs, t, d, XEN_NETIF_STAGING_KEY_DATA_RING_MAX_ORDER);
+        rm_key(xs, t, d, XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING_WHOLE);
     }
     return bad ? -1 : 0;
 }

@@ -40,11 +40,40 @@ struct ns_dring {
     uint32_t *cons_idx;
     /* Our own index, and the last value of the peer's that passed the checks. */
     uint32_t prod, cons;
+    /*
+     * Whole records (docs/netif-staging.md 8.7) and their event indices:
+     * our_event is the one we write (the consumer asks for an event at a
+     * producer index, the producer at a consumer index), peer_event the
+     * one the peer writes for the index we advance; shown is our index as
+     * the peer last saw it.  The consumer copies the next record's header
+     * into hdr once (ns_dring_peek) and decides everything on that copy.
+     */
+    bool whole;
+    uint32_t *our_event, *peer_event;
+    uint32_t shown;
+    bool have_hdr;
+    struct xen_netif_data_ring_rec hdr;
 };
 
 /* Set up r over a ring of size octets whose indices start at 0 (a fresh ring). */
 void ns_dring_init(struct ns_dring *r, uint8_t *data, uint32_t size, uint16_t max_len,
                    uint32_t *prod_idx, uint32_t *cons_idx);
+
+/* Use whole records on r, with these event indices (see struct ns_dring). */
+void ns_dring_use_whole(struct ns_dring *r, uint32_t *our_event, uint32_t *peer_event);
+
+/* The checksum flags a whole record may carry besides XEN_NETIF_DATA_REC_WHOLE. */
+#define NS_DRING_REC_CSUM_FLAGS (XEN_NETIF_DATA_REC_CSUM_BLANK | XEN_NETIF_DATA_REC_DATA_VALIDATED)
+
+/*
+ * Whether moving an index from old to new passes the event index ev the
+ * peer set (ev in (old, new]), in the free-running arithmetic of the
+ * netif rings' event indices.
+ */
+static inline bool ns_dring_event_due(uint32_t ev, uint32_t old, uint32_t new_idx)
+{
+    return new_idx - ev < new_idx - old;
+}
 
 /* Octets a record carrying len octets of head takes. */
 static inline uint32_t ns_dring_rec_size(uint32_t len)
@@ -93,9 +122,10 @@ static inline uint8_t *ns_dring_next_head(const struct ns_dring *r, uint32_t *co
  * Records start 8-aligned in a ring of a multiple of 8, so neither the
  * header nor the 8-octet word holding the padding wraps.
  */
-static inline void ns_dring_commit(struct ns_dring *r, uint16_t id, uint16_t len)
+static inline void ns_dring_commit_flags(struct ns_dring *r, uint16_t id, uint16_t flags,
+                                         uint16_t len)
 {
-    struct xen_netif_data_ring_rec h = { .len = len, .id = id, .reserved = 0 };
+    struct xen_netif_data_ring_rec h = { .len = len, .id = id, .flags = flags, .reserved = 0 };
     uint32_t tail = len & (XEN_NETIF_DATA_RING_ALIGN - 1);
 
     memcpy(r->data + (r->prod & (r->size - 1)), &h, sizeof(h));
@@ -107,14 +137,52 @@ static inline void ns_dring_commit(struct ns_dring *r, uint16_t id, uint16_t len
         ns_prefetch_write(r->data + ((r->prod + NS_DRING_AHEAD) & (r->size - 1)));
 }
 
+/* ns_dring_commit_flags for the record of a flagged request or response. */
+static inline void ns_dring_commit(struct ns_dring *r, uint16_t id, uint16_t len)
+{
+    ns_dring_commit_flags(r, id, 0, len);
+}
+
+/* ns_dring_commit_flags for a whole record with the given checksum flags. */
+static inline void ns_dring_commit_whole(struct ns_dring *r, uint16_t csum_flags, uint16_t len)
+{
+    ns_dring_commit_flags(r, 0, (uint16_t)(XEN_NETIF_DATA_REC_WHOLE | csum_flags), len);
+}
+
 /* Write a record (header, len octets of src, zero padding); space checked. */
 void ns_dring_put(struct ns_dring *r, uint16_t id, const uint8_t *src, uint16_t len);
 
-/* Make the records written so far visible to the consumer. */
-static inline void ns_dring_publish(struct ns_dring *r)
+/*
+ * Make the records written so far visible to the consumer.  True when the
+ * consumer asked for an event at an index this passes (whole-record rings
+ * only: elsewhere the requests or responses carry the event).
+ */
+static inline bool ns_dring_publish(struct ns_dring *r)
 {
+    uint32_t old = r->shown;
+
     /* Release: the records' octets are visible before the index that covers them. */
     __atomic_store_n(r->prod_idx, r->prod, __ATOMIC_RELEASE);
+    r->shown = r->prod;
+    if (!r->whole)
+        return false;
+    /* Full barrier: our index store before the load of the consumer's
+     * event index; pairs with the one in ns_dring_arm_records, so either
+     * it sees our index or we see its event. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return ns_dring_event_due(__atomic_load_n(r->peer_event, __ATOMIC_RELAXED), old, r->prod);
+}
+
+/*
+ * The producer found no room and will wait: ask for an event once the
+ * consumer gives space back.  True if it has already (no need to sleep).
+ */
+bool ns_dring_arm_room(struct ns_dring *r);
+
+/* Whether the consumer gave space back since we last read its index (no side effects). */
+static inline bool ns_dring_room_moved(const struct ns_dring *r)
+{
+    return __atomic_load_n(r->cons_idx, __ATOMIC_RELAXED) != r->cons;
 }
 
 /* ---- consumer ---- */
@@ -149,11 +217,12 @@ static inline int ns_dring_take(struct ns_dring *r, uint16_t id, uint32_t want, 
     uint32_t rec = ns_dring_rec_size(want);
     struct xen_netif_data_ring_rec h;
 
-    if (want > UINT16_MAX || !out || r->prod - r->cons < rec || r->size - pos < rec)
+    if (want > UINT16_MAX || !out || r->have_hdr || r->prod - r->cons < rec ||
+        r->size - pos < rec)
         return ns_dring_take_slow(r, id, want, out, why);
     /* The one read of the header: every check below is on the copy. */
     memcpy(&h, r->data + pos, sizeof(h));
-    if (h.len != want || h.id != id || h.reserved != 0) {
+    if (h.len != want || h.id != id || h.flags != 0 || h.reserved != 0) {
         *why = ns_dring_header_fault(&h, id, want, r->max_len);
         return -1;
     }
@@ -164,13 +233,96 @@ static inline int ns_dring_take(struct ns_dring *r, uint16_t id, uint32_t want, 
     return (int)want;
 }
 
-/* Give the space of the records taken so far back to the producer. */
-static inline void ns_dring_release(struct ns_dring *r)
+/*
+ * Give the space of the records taken so far back to the producer.  True
+ * when the producer asked for an event at an index this passes (whole-
+ * record rings only: elsewhere it waits for responses instead).
+ */
+static inline bool ns_dring_release(struct ns_dring *r)
 {
+    uint32_t old = r->shown;
+
     /* Release: our copies out of the records are complete before the
      * producer sees their space free (the load-to-store order PVCalls
      * gets from a full barrier). */
     __atomic_store_n(r->cons_idx, r->cons, __ATOMIC_RELEASE);
+    r->shown = r->cons;
+    if (!r->whole)
+        return false;
+    /* Full barrier: our index store before the load of the producer's
+     * event index; pairs with the one in ns_dring_arm_room. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return ns_dring_event_due(__atomic_load_n(r->peer_event, __ATOMIC_RELAXED), old, r->cons);
 }
+
+/* ---- consumer of a whole-record ring ---- */
+
+/* ns_dring_peek when no header is held and none is within the producer index last read. */
+int ns_dring_peek_slow(struct ns_dring *r, const char **why);
+
+/*
+ * Copy the next record's header into r->hdr, once: it stays there until
+ * the record is taken (ns_dring_take or ns_dring_take_whole), and every
+ * decision about the record is made on that copy.  1 a header is held;
+ * 0 nothing is published; -1 the producer index is impossible (*why).
+ */
+static inline int ns_dring_peek(struct ns_dring *r, const char **why)
+{
+    if (r->have_hdr)
+        return 1;
+    if (r->prod - r->cons < NS_DRING_HDR)
+        return ns_dring_peek_slow(r, why);
+    memcpy(&r->hdr, r->data + (r->cons & (r->size - 1)), sizeof(r->hdr));
+    r->have_hdr = true;
+    return 1;
+}
+
+/* The held header is a whole record's (it may still be a malformed one). */
+static inline bool ns_dring_held_whole(const struct ns_dring *r)
+{
+    return r->have_hdr && (r->hdr.flags & XEN_NETIF_DATA_REC_WHOLE);
+}
+
+/* ns_dring_take_whole when its inline part cannot: wrapping, a bad header. */
+int ns_dring_take_whole_slow(struct ns_dring *r, uint8_t *out, uint16_t *csum_flags,
+                             const char **why);
+
+/*
+ * Take the whole record whose header is held (ns_dring_held_whole): its
+ * len octets to out, its checksum flags to *csum_flags.  Returns len, or
+ * -1 with *why when the producer broke the ring (a nonzero id or
+ * reserved field, an unknown flag, len over max_len, the record past the
+ * producer index).  The caller judges the packet itself (its length).
+ */
+static inline int ns_dring_take_whole(struct ns_dring *r, uint8_t *out, uint16_t *csum_flags,
+                                      const char **why)
+{
+    uint32_t pos = r->cons & (r->size - 1);
+    uint32_t len = r->hdr.len, rec = ns_dring_rec_size(len);
+
+    if (r->hdr.id != 0 || r->hdr.reserved != 0 ||
+        (r->hdr.flags & ~(XEN_NETIF_DATA_REC_WHOLE | NS_DRING_REC_CSUM_FLAGS)) ||
+        len > r->max_len || r->prod - r->cons < rec || r->size - pos < rec)
+        return ns_dring_take_whole_slow(r, out, csum_flags, why);
+    memcpy(out, r->data + pos + NS_DRING_HDR, len);
+    *csum_flags = r->hdr.flags & NS_DRING_REC_CSUM_FLAGS;
+    r->have_hdr = false;
+    r->cons += rec;
+    if (r->prod - r->cons > NS_DRING_AHEAD)
+        ns_prefetch_read(r->data + ((r->cons + NS_DRING_AHEAD) & (r->size - 1)));
+    return (int)len;
+}
+
+/* Whether a record is held or published past our index (no side effects). */
+static inline bool ns_dring_has_records(const struct ns_dring *r)
+{
+    return r->have_hdr || __atomic_load_n(r->prod_idx, __ATOMIC_RELAXED) != r->cons;
+}
+
+/*
+ * The consumer found nothing and will wait: ask for an event at the next
+ * record.  True if one is there already (no need to sleep).
+ */
+bool ns_dring_arm_records(struct ns_dring *r);
 
 #endif

@@ -244,6 +244,12 @@ void offload_meta_from_rx_flags(uint16_t flags, struct ns_pkt_meta *m)
     m->data_validated = (flags & NETRXF_data_validated) != 0;
 }
 
+void offload_meta_from_rec_flags(uint16_t flags, struct ns_pkt_meta *m)
+{
+    m->csum_blank = (flags & XEN_NETIF_DATA_REC_CSUM_BLANK) != 0;
+    m->data_validated = (flags & XEN_NETIF_DATA_REC_DATA_VALIDATED) != 0;
+}
+
 void offload_gso_extra(const struct ns_pkt_meta *m, struct netif_extra_info *x)
 {
     memset(x, 0, sizeof(*x));

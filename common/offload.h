@@ -84,8 +84,16 @@ static inline uint16_t offload_rx_flags(const struct ns_pkt_meta *m)
                       (m->data_validated ? NETRXF_data_validated : 0));
 }
 
+/* The checksum flags of a whole data ring record (docs/netif-staging.md 8.7). */
+static inline uint16_t offload_rec_flags(const struct ns_pkt_meta *m)
+{
+    return (uint16_t)((m->csum_blank ? XEN_NETIF_DATA_REC_CSUM_BLANK : 0) |
+                      (m->data_validated ? XEN_NETIF_DATA_REC_DATA_VALIDATED : 0));
+}
+
 void offload_meta_from_tx_flags(uint16_t flags, struct ns_pkt_meta *m);
 void offload_meta_from_rx_flags(uint16_t flags, struct ns_pkt_meta *m);
+void offload_meta_from_rec_flags(uint16_t flags, struct ns_pkt_meta *m);
 
 /* The GSO extra for m (call when m->gso_size != 0); every byte is set. */
 void offload_gso_extra(const struct ns_pkt_meta *m, struct netif_extra_info *x);

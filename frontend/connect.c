@@ -60,7 +60,7 @@ static int slots_setup(struct front_queue *q, struct front_slots *s, unsigned le
  * the out ring read-only, named in ref[] in that order; heads of up to
  * len octets each way (at most half a ring).
  */
-static int dring_setup(struct front_queue *q, unsigned order, unsigned len)
+static int dring_setup(struct front_queue *q, unsigned order, unsigned len, bool whole)
 {
     struct front_data_ring *d = &q->dring;
     unsigned half = 1U << (order - 1), i;
@@ -83,10 +83,12 @@ static int dring_setup(struct front_queue *q, unsigned order, unsigned len)
                   &intf->out_cons);
     ns_dring_init(&q->rx_dring, d->in.pages, bytes, (uint16_t)len, &intf->in_prod,
                   &intf->in_cons);
+    if (whole)
+        ns_dring_use_whole(&q->tx_dring, &intf->out_cons_event, &intf->out_prod_event);
     return 0;
 }
 
-static int queue_setup(struct front_queue *q, unsigned slot_len, unsigned ring_order)
+static int queue_setup(struct front_queue *q, unsigned slot_len, unsigned ring_order, bool whole)
 {
     struct front_vif *vif = q->vif;
     xenevtchn_port_or_error_t p;
@@ -108,7 +110,7 @@ static int queue_setup(struct front_queue *q, unsigned slot_len, unsigned ring_o
     q->tx->req_event = q->tx->rsp_event = 1;
     q->rx->req_event = q->rx->rsp_event = 1;
     if (ring_order) {
-        if (dring_setup(q, ring_order, slot_len) < 0)
+        if (dring_setup(q, ring_order, slot_len, whole) < 0)
             return -1;
     } else if (slot_len && (slots_setup(q, &q->tx_slots, slot_len, false) < 0 ||
                             slots_setup(q, &q->rx_slots, slot_len, true) < 0)) {
@@ -185,7 +187,8 @@ static int write_queue_keys(struct xs_handle *xs, xs_transaction_t t, const stru
     static const char *const staging_keys[] = {
         XEN_NETIF_STAGING_KEY_TX_DATA_REF, XEN_NETIF_STAGING_KEY_TX_DATA_LEN,
         XEN_NETIF_STAGING_KEY_RX_DATA_REF, XEN_NETIF_STAGING_KEY_RX_DATA_LEN,
-        XEN_NETIF_STAGING_KEY_DATA_RING_REF,
+        XEN_NETIF_STAGING_KEY_DATA_RING_REF, XEN_NETIF_STAGING_KEY_TX_DATA_RING_WHOLE,
+        XEN_NETIF_STAGING_KEY_RX_DATA_RING_WHOLE,
     };
     int bad = 0;
     unsigned i;
@@ -221,6 +224,10 @@ static int write_queue_keys(struct xs_handle *xs, xs_transaction_t t, const stru
                           q->tx_dring.max_len);
         bad |= xsu_printf(xs, t, dir, XEN_NETIF_STAGING_KEY_RX_DATA_LEN, "%u",
                           q->rx_dring.max_len);
+        if (q->tx_dring.whole)
+            bad |= xsu_printf(xs, t, dir, XEN_NETIF_STAGING_KEY_TX_DATA_RING_WHOLE, "1");
+        if (q->rx_dring.whole)
+            bad |= xsu_printf(xs, t, dir, XEN_NETIF_STAGING_KEY_RX_DATA_RING_WHOLE, "1");
     }
     return bad;
 }
@@ -251,7 +258,9 @@ static int keys_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
                                            XEN_NETIF_STAGING_KEY_TX_DATA_LEN,
                                            XEN_NETIF_STAGING_KEY_RX_DATA_REF,
                                            XEN_NETIF_STAGING_KEY_RX_DATA_LEN,
-                                           XEN_NETIF_STAGING_KEY_DATA_RING_REF };
+                                           XEN_NETIF_STAGING_KEY_DATA_RING_REF,
+                                           XEN_NETIF_STAGING_KEY_TX_DATA_RING_WHOLE,
+                                           XEN_NETIF_STAGING_KEY_RX_DATA_RING_WHOLE };
         for (i = 0; i < sizeof(top) / sizeof(top[0]); i++)
             rm_key(xs, t, d, top[i]);
         bad |= xsu_printf(xs, t, d, "multi-queue-num-queues", "%u", vif->nr_queues);
@@ -318,6 +327,7 @@ int front_connect(struct front_vif *vif, char *why, size_t whylen)
     struct xs_handle *xs = vif->fe->xs;
     unsigned long maxq = 1;
     unsigned slot_len, order, i;
+    bool whole;
 
     if (xsu_read_ulong(xs, XBT_NULL, vif->be_dir, "multi-queue-max-queues", 1, 1024, &maxq) ==
         -EINVAL)
@@ -331,6 +341,9 @@ int front_connect(struct front_vif *vif, char *why, size_t whylen)
     order = ring_order(vif);
     if (order && !slot_len)
         slot_len = vif->fe->opts.slot_len; /* a ring without slots: heads of the wanted length */
+    whole = order && vif->fe->opts.whole_records &&
+            xsu_read_feature(xs, XBT_NULL, vif->be_dir,
+                             XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING_WHOLE);
     vif->queues = calloc(vif->nr_queues, sizeof(*vif->queues));
     if (!vif->queues) {
         snprintf(why, whylen, "out of memory");
@@ -347,7 +360,7 @@ int front_connect(struct front_vif *vif, char *why, size_t whylen)
         q->be_domid = vif->be_domid;
         q->stats = &vif->stats->q[i];
         q->dp.stop_fd = -1;
-        if (queue_setup(q, slot_len, order) < 0) {
+        if (queue_setup(q, slot_len, order, whole) < 0) {
             snprintf(why, whylen, "queue %u: cannot grant buffers or allocate event channels: %s",
                      i, strerror(errno));
             vif->nr_queues = i + 1; /* release only what was set up */
@@ -365,8 +378,9 @@ int front_connect(struct front_vif *vif, char *why, size_t whylen)
     }
     if (order)
         ns_log(NS_LOG_INFO, "%s: %u queue(s), %s event channel(s), staging by data ring "
-               "(order %u, heads up to %u octets)", vif->name, vif->nr_queues,
-               vif->split ? "split" : "single", order, vif->queues[0].tx_dring.max_len);
+               "(order %u, heads up to %u octets%s)", vif->name, vif->nr_queues,
+               vif->split ? "split" : "single", order, vif->queues[0].tx_dring.max_len,
+               whole ? ", whole records" : "");
     else
         ns_log(NS_LOG_INFO, "%s: %u queue(s), %s event channel(s), staging %s", vif->name,
                vif->nr_queues, vif->split ? "split" : "single", slot_len ? "slots" : "off");

@@ -40,6 +40,7 @@ struct front_opts {
     unsigned slot_len;                 /* wanted L; capped by staging-slot-len-max */
     unsigned data_ring_order;          /* wanted data ring order; 0: slots (capped by the
                                         * backend's staging-data-ring-max-order) */
+    bool whole_records;                /* whole records on a data ring when offered (8.7) */
     bool split;                        /* split event channels when offered */
     unsigned busy_poll_us;
     const char *ifname;                /* printf pattern with the devid, e.g. "eth%u" */

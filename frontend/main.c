@@ -32,6 +32,9 @@ static void usage(FILE *out)
           "                         instead of slots when the backend offers one (0..9,\n"
           "                         default 0: slots; capped by the backend); the heads\n"
           "                         are up to --slot-len octets\n"
+          "  --no-whole-records     on a data ring, put every packet on the netif ring\n"
+          "                         too (default: a small packet is one whole record,\n"
+          "                         with no ring request, when the backend offers it)\n"
           "  --single-event-channel one event channel per queue even if split is offered\n"
           "  --busy-poll-us N       busy-poll ceiling before sleeping, microseconds\n"
           "                         (default 50; 0 disables; adaptive below the ceiling)\n"
@@ -65,6 +68,7 @@ static int parse_options(int argc, char **argv, struct front_opts *o, bool *verb
         { "no-staging", no_argument, NULL, 'S' },
         { "slot-len", required_argument, NULL, 'L' },
         { "data-ring-order", required_argument, NULL, 'O' },
+        { "no-whole-records", no_argument, NULL, 'W' },
         { "single-event-channel", no_argument, NULL, '1' },
         { "busy-poll-us", required_argument, NULL, 'b' },
         { "ifname", required_argument, NULL, 'i' },
@@ -78,7 +82,7 @@ static int parse_options(int argc, char **argv, struct front_opts *o, bool *verb
     };
     int c;
 
-    *o = (struct front_opts){ .queues = 2, .staging = true, .slot_len = 256, .split = true,
+    *o = (struct front_opts){ .queues = 2, .staging = true, .whole_records = true, .slot_len = 256, .split = true,
                               .busy_poll_us = 50, .ifname = "eth%u", .domid = ~0u };
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
@@ -120,6 +124,9 @@ static int parse_options(int argc, char **argv, struct front_opts *o, bool *verb
             if (ns_daemon_parse_uint(PROG, "data-ring-order", optarg, 0,
                                      XEN_NETIF_DATA_RING_ORDER_MAX, &o->data_ring_order) < 0)
                 return -1;
+            break;
+        case 'W':
+            o->whole_records = false;
             break;
         case 'B':
             o->bench = true;

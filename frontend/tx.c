@@ -96,7 +96,9 @@ static void reap(struct front_queue *q)
 
 bool front_tx_room(struct front_queue *q)
 {
-    return ns_ring_load(&q->tx->rsp_prod) != q->tx_rsp_cons;
+    /* With whole records, space in the data ring comes back without responses. */
+    return ns_ring_load(&q->tx->rsp_prod) != q->tx_rsp_cons ||
+           (q->tx_dring.whole && ns_dring_room_moved(&q->tx_dring));
 }
 
 bool front_tx_blocked(const struct front_queue *q)
@@ -107,18 +109,25 @@ bool front_tx_blocked(const struct front_queue *q)
 
 bool front_tx_arm(struct front_queue *q)
 {
+    bool room;
+
     /* Completions only matter while a frame (or the next read) waits for them. */
     if (!front_tx_blocked(q))
         return false;
-    return ns_ring_arm(&q->tx->rsp_event, &q->tx->rsp_prod, q->tx_rsp_cons + 1) !=
+    room = ns_ring_arm(&q->tx->rsp_event, &q->tx->rsp_prod, q->tx_rsp_cons + 1) !=
            q->tx_rsp_cons;
+    /* Both are armed: the frame may wait for ids or for data ring space. */
+    if (q->tx_dring.whole && ns_dring_arm_room(&q->tx_dring))
+        room = true;
+    return room;
 }
 
 /*
  * Room for the frame: ids, ring entries, and on a data ring queue room for
  * its record.  A full data ring holds only records of requests in flight,
  * and the backend gives their space back before it answers them, so the
- * frame waits for TX responses (plain netif would cost a grant copy each).
+ * frame waits for TX responses (plain netif would cost a grant copy each);
+ * with whole records, for the backend's event on out_cons (front_tx_arm).
  * An impossible out_cons is left for send_ringed to report.
  */
 static bool fits(struct front_queue *q, uint32_t len, const struct ns_pkt_meta *m)
@@ -350,9 +359,10 @@ static int read_frame(struct front_queue *q, uint32_t *len, struct ns_pkt_meta *
 /*
  * Frames on a data ring queue while each is small (wholly a head, no
  * GSO), the case the ring exists for: each is read straight into the next
- * record, which is sealed and put on the ring with one request.  The room
- * in ids and ring entries is worked out once for the run, not per frame as
- * in the general path.  The run stops where a record of the longest head
+ * record, which is sealed and put on the ring with one request, or, with
+ * whole records (8.7), sealed as the whole packet with no request at all.
+ * The room in ids and ring entries is worked out once for the run, not
+ * per frame as in the general path.  The run stops where a record of the longest head
  * would not fit or would wrap, after budget reads, and at the first frame
  * that is not small, which is left pending with its head in the ring, as
  * read_frame would leave it.  Returns the reads made; *idle: the TAP (or
@@ -370,10 +380,13 @@ static unsigned ring_burst(struct front_queue *q, unsigned budget, struct tx_tal
     uint8_t *rest = q->tx_frame + max_len;
     unsigned nfree = q->tx_nfree, n = nfree, reads = 0;
     uint64_t sent = 0, bytes = 0;
+    bool whole = r->whole;
     struct ns_dring d;
     uint32_t room;
 
-    if (n > entries)
+    if (whole)
+        n = budget; /* no ids or ring entries are used */
+    if (n > entries && !whole)
         n = entries;
     if (n > budget)
         n = budget;
@@ -413,16 +426,20 @@ static unsigned ring_burst(struct front_queue *q, unsigned budget, struct tx_tal
             q->tx_pending_meta = m;
             break;
         }
+        room -= ns_dring_rec_size(len);
+        sent++;
+        bytes += len;
+        if (whole) {
+            ns_dring_commit_whole(&d, offload_rec_flags(&m), (uint16_t)len);
+            continue;
+        }
         id = q->tx_free[--nfree];
         ns_dring_commit(&d, id, (uint16_t)len);
-        room -= ns_dring_rec_size(len);
         q->tx_busy[id] = true;
         ring[req_prod++ & (NETIF_TX_RING_SIZE - 1)].req = (struct netif_tx_request){
             .gref = q->tx_pool.refs[id], .offset = 0,
             .flags = (uint16_t)(offload_tx_flags(&m) | NETTXF_data_ring), .id = id,
             .size = (uint16_t)len };
-        sent++;
-        bytes += len;
     }
     *r = d;
     q->tx_nfree = nfree;
@@ -465,6 +482,7 @@ unsigned front_tx_work(struct front_queue *q)
     uint32_t old_prod = q->tx_req_prod;
     unsigned reads = 0;
     struct tx_tally tally = { 0 };
+    bool notify = false;
 
     reap(q);
     if (ns_fatal_pending(&q->vif->fatal))
@@ -508,10 +526,12 @@ unsigned front_tx_work(struct front_queue *q)
     }
     tally_flush(q, &tally);
     /* The records first: a request flagged for one is published after it. */
-    if (q->tx_dring.max_len && q->tx_req_prod != old_prod)
-        ns_dring_publish(&q->tx_dring);
+    if (q->tx_dring.max_len && q->tx_dring.prod != q->tx_dring.shown)
+        notify = ns_dring_publish(&q->tx_dring);
     if (q->tx_req_prod != old_prod &&
         ns_ring_publish(&q->tx->req_prod, &q->tx->req_event, q->tx_req_prod))
+        notify = true;
+    if (notify) /* one event for both: the backend looks at both */
         ns_dp_notify(&q->dp, q->tx_port);
     return (unsigned)tally.packets; /* the frames sent */
 }

@@ -125,7 +125,7 @@ static void op_take(struct fz *f, const uint8_t *o)
         check(out != NULL);
     }
     rec = ns_dring_rec_size(h.len);
-    hdr_ok = h.reserved == 0 && h.id == id &&
+    hdr_ok = h.flags == 0 && h.reserved == 0 && h.id == id &&
              (want == NS_DRING_ANY_LEN ? h.len <= f->max_len : h.len == want);
     covered = before - old_cons >= rec ||
               (valid_prod(f, now, old_cons) && now - old_cons >= rec);
@@ -248,7 +248,7 @@ static void op_put(struct fz *f, const uint8_t *o)
     }
     check(f->p.prod == old_prod + rec);
     h = header_at(f, old_prod);
-    check(h.len == len && h.id == id && h.reserved == 0);
+    check(h.len == len && h.id == id && h.flags == 0 && h.reserved == 0);
     for (i = 0; i < len; i++)
         check(f->data[(old_prod + 8 + i) & f->mask] == pattern(id, i));
     for (; i < rec - 8; i++)

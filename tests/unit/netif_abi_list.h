@@ -246,15 +246,15 @@ struct netif_abi_entry {
     ABI_CONST(NETIF_RSP_ERROR)                                               \
     ABI_CONST(NETIF_RSP_OKAY)                                                \
     ABI_CONST(NETIF_RSP_NULL)                                                \
-    /* ---- data ring interface page vs PVCalls ---- */                      \
+    /* ---- data ring interface page vs PVCalls (our event indices sit in   \
+     * its padding, so the padding itself is not compared: the offsets of   \
+     * the fields after it are) ---- */                                     \
     ABI_DATA_INTF(in_cons)                                                   \
     ABI_DATA_INTF(in_prod)                                                   \
     ABI_DATA_INTF(in_error)                                                  \
-    ABI_DATA_INTF(pad1)                                                      \
     ABI_DATA_INTF(out_cons)                                                  \
     ABI_DATA_INTF(out_prod)                                                  \
     ABI_DATA_INTF(out_error)                                                 \
-    ABI_DATA_INTF(pad2)                                                      \
     ABI_DATA_INTF(ring_order)                                                \
     ABI_DATA_INTF_OFFSET(ref)                                                \
     ABI_DATA_INTF(ref[0])

@@ -135,7 +135,7 @@ static void take(struct pair *t, uint16_t id, uint16_t len, unsigned seed)
  * The header last, so a record longer than the ring still has it.
  */
 static void raw_record(struct pair *t, uint32_t idx, uint16_t len, uint16_t id,
-                       uint32_t reserved, unsigned seed)
+                       uint16_t reserved, unsigned seed)
 {
     struct xen_netif_data_ring_rec h = { .len = len, .id = id, .reserved = reserved };
     uint8_t hb[sizeof(h)];
@@ -159,6 +159,7 @@ static void check_record(struct pair *t, uint32_t idx, uint16_t len, uint16_t id
     memcpy(&h, at(t, idx), sizeof(h));
     assert_int_equal(h.len, len);
     assert_int_equal(h.id, id);
+    assert_int_equal(h.flags, 0);
     assert_int_equal(h.reserved, 0);
     for (i = 0; i < len; i++)
         assert_int_equal(*at(t, idx + 8 + i), pattern(seed, i));
@@ -566,12 +567,18 @@ static void test_take_reserved_nonzero(void **state)
 
     put(t, 1, 8, 1);
     ns_dring_publish(&t->p);
+    /* Flags (octets 4-5) other than the whole-record bit, and reserved (6-7). */
     for (uint32_t b = 4; b < 8; b++) {
-        t->data[b] = 0x01;
+        t->data[b] = 0x02;
         refused(t, 1, 8, "reserved");
         refused(t, 1, NS_DRING_ANY_LEN, "reserved");
         t->data[b] = 0;
     }
+    /* A whole record where a flagged packet's is due. */
+    t->data[4] = XEN_NETIF_DATA_REC_WHOLE;
+    refused(t, 1, 8, "whole record");
+    refused(t, 1, NS_DRING_ANY_LEN, "whole record");
+    t->data[4] = 0;
     take(t, 1, 8, 1);
 }
 

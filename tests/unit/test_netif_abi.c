@@ -263,6 +263,10 @@ static void test_staging_keys(void **state)
     assert_string_equal(XEN_NETIF_STAGING_KEY_RX_DATA_REF, "rx-data-ref");
     assert_string_equal(XEN_NETIF_STAGING_KEY_RX_DATA_LEN, "rx-data-len");
     assert_string_equal(XEN_NETIF_STAGING_KEY_DATA_RING_REF, "data-ring-ref");
+    assert_string_equal(XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING_WHOLE,
+                        "feature-staging-data-ring-whole");
+    assert_string_equal(XEN_NETIF_STAGING_KEY_TX_DATA_RING_WHOLE, "tx-data-ring-whole");
+    assert_string_equal(XEN_NETIF_STAGING_KEY_RX_DATA_RING_WHOLE, "rx-data-ring-whole");
 }
 
 static void test_data_ring_layout(void **state)
@@ -271,7 +275,11 @@ static void test_data_ring_layout(void **state)
     assert_int_equal(sizeof(struct xen_netif_data_ring_rec), 8);
     assert_int_equal(offsetof(struct xen_netif_data_ring_rec, len), 0);
     assert_int_equal(offsetof(struct xen_netif_data_ring_rec, id), 2);
-    assert_int_equal(offsetof(struct xen_netif_data_ring_rec, reserved), 4);
+    assert_int_equal(offsetof(struct xen_netif_data_ring_rec, flags), 4);
+    assert_int_equal(offsetof(struct xen_netif_data_ring_rec, reserved), 6);
+    assert_int_equal(XEN_NETIF_DATA_REC_WHOLE, 1);
+    assert_int_equal(XEN_NETIF_DATA_REC_CSUM_BLANK, 2);
+    assert_int_equal(XEN_NETIF_DATA_REC_DATA_VALIDATED, 4);
     assert_int_equal(XEN_NETIF_DATA_RING_ALIGN, 8);
     assert_int_equal(XEN_NETIF_DATA_RING_REC_SIZE(0), 8);
     assert_int_equal(XEN_NETIF_DATA_RING_REC_SIZE(1), 16);
@@ -287,6 +295,11 @@ static void test_data_ring_layout(void **state)
     assert_int_equal(offsetof(struct xen_netif_data_intf, out_cons), 64);
     assert_int_equal(offsetof(struct xen_netif_data_intf, out_prod), 68);
     assert_int_equal(offsetof(struct xen_netif_data_intf, out_error), 72);
+    /* The whole-record event indices, in PVCalls' padding. */
+    assert_int_equal(offsetof(struct xen_netif_data_intf, in_prod_event), 12);
+    assert_int_equal(offsetof(struct xen_netif_data_intf, in_cons_event), 16);
+    assert_int_equal(offsetof(struct xen_netif_data_intf, out_prod_event), 76);
+    assert_int_equal(offsetof(struct xen_netif_data_intf, out_cons_event), 80);
     assert_int_equal(offsetof(struct xen_netif_data_intf, ring_order), 128);
     assert_int_equal(offsetof(struct xen_netif_data_intf, ref), 132);
     assert_int_equal(sizeof(((struct xen_netif_data_intf *)0)->ref) /

@@ -877,6 +877,16 @@ typedef struct xen_netif_ctrl_sring xen_netif_ctrl_sring_t;
 #define XEN_NETIF_STAGING_KEY_RX_DATA_REF        "rx-data-ref"
 #define XEN_NETIF_STAGING_KEY_RX_DATA_LEN        "rx-data-len"
 #define XEN_NETIF_STAGING_KEY_DATA_RING_REF      "data-ring-ref"
+/*
+ * Whole records (docs/netif-staging.md 8.7): the backend writes
+ * feature-staging-data-ring-whole = "1" next to feature-staging-data-ring;
+ * a frontend that uses them writes, per queue, beside data-ring-ref,
+ * tx-data-ring-whole = "1" (it may put whole records in the out ring)
+ * and/or rx-data-ring-whole = "1" (the backend may put them in the in ring).
+ */
+#define XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING_WHOLE "feature-staging-data-ring-whole"
+#define XEN_NETIF_STAGING_KEY_TX_DATA_RING_WHOLE "tx-data-ring-whole"
+#define XEN_NETIF_STAGING_KEY_RX_DATA_RING_WHOLE "rx-data-ring-whole"
 
 /* The grant unit; slots and list pages are carved out of 4096-octet pages. */
 #define XEN_NETIF_STAGING_PAGE_SIZE 4096
@@ -995,11 +1005,15 @@ struct xen_netif_data_slot {
  *        +-----+-----+-----+-----+-----+-----+-----+-----+
  *   0x00 | in_cons               | in_prod               |
  *        +-----+-----+-----+-----+-----+-----+-----+-----+
- *   0x08 | in_error              | pad1 (52 octets)      |
+ *   0x08 | in_error              | in_prod_event         |
+ *        +-----+-----+-----+-----+-----+-----+-----+-----+
+ *   0x10 | in_cons_event         | pad1 (44 octets)      |
  *        +-----+-----+-----+-----+-----+-----+-----+-----+
  *   0x40 | out_cons              | out_prod              |
  *        +-----+-----+-----+-----+-----+-----+-----+-----+
- *   0x48 | out_error             | pad2 (52 octets)      |
+ *   0x48 | out_error             | out_prod_event        |
+ *        +-----+-----+-----+-----+-----+-----+-----+-----+
+ *   0x50 | out_cons_event        | pad2 (44 octets)      |
  *        +-----+-----+-----+-----+-----+-----+-----+-----+
  *   0x80 | ring_order            | ref[0]                |
  *        +-----+-----+-----+-----+-----+-----+-----+-----+
@@ -1013,6 +1027,11 @@ struct xen_netif_data_slot {
  *              out_prod written by the frontend, out_cons and out_error
  *              by the backend
  *   *_error    0, or nonzero once the backend has stopped using the ring
+ *   *_event    only on a ring with whole records (8.7), else zero and
+ *              unused: *_prod_event written by the ring's consumer, who
+ *              wants an event once the producer index passes it;
+ *              *_cons_event written by the ring's producer, who wants an
+ *              event once the consumer index passes it (PVCalls' padding)
  *   ring_order the frontend's order: 2^ring_order data pages,
  *              1 <= order <= staging-data-ring-max-order <= 9
  *   ref[]      the data pages; mapped contiguously, the first half is the
@@ -1032,9 +1051,11 @@ struct xen_netif_data_slot {
 
 struct xen_netif_data_intf {
     uint32_t in_cons, in_prod, in_error;
-    uint8_t pad1[52];
+    uint32_t in_prod_event, in_cons_event;
+    uint8_t pad1[44];
     uint32_t out_cons, out_prod, out_error;
-    uint8_t pad2[52];
+    uint32_t out_prod_event, out_cons_event;
+    uint8_t pad2[44];
     uint32_t ring_order;
     grant_ref_t ref[1U << XEN_NETIF_DATA_RING_ORDER_MAX];
 };
@@ -1048,18 +1069,28 @@ struct xen_netif_data_intf {
  *
  *          +0    +1    +2    +3    +4    +5    +6    +7
  *        +-----+-----+-----+-----+-----+-----+-----+-----+
- *   0x00 | len       | id        | reserved (0)          |
+ *   0x00 | len       | id        | flags     | reserved  |
  *        +-----+-----+-----+-----+-----+-----+-----+-----+
  *
  *   len       octets of packet head that follow (= h of that packet)
- *   id        id of the packet's first TX request / RX request
+ *   id        id of the packet's first TX request / RX request; 0 in a
+ *             whole record
+ *   flags     0, or in a whole record (8.7) XEN_NETIF_DATA_REC_WHOLE and
+ *             the packet's checksum flags below
  *   reserved  must be 0
  */
 struct xen_netif_data_ring_rec {
     uint16_t len;
     uint16_t id;
-    uint32_t reserved;
+    uint16_t flags;
+    uint16_t reserved;
 };
+/* The record is the whole packet: no ring request or response belongs to it. */
+#define XEN_NETIF_DATA_REC_WHOLE          (1U << 0)
+/* As NETTXF_csum_blank / NETRXF_csum_blank. */
+#define XEN_NETIF_DATA_REC_CSUM_BLANK     (1U << 1)
+/* As NETTXF_data_validated / NETRXF_data_validated. */
+#define XEN_NETIF_DATA_REC_DATA_VALIDATED (1U << 2)
 #define XEN_NETIF_DATA_RING_ALIGN 8
 /* Ring octets taken by a record carrying len octets of head. */
 #define XEN_NETIF_DATA_RING_REC_SIZE(len) \
