@@ -112,8 +112,8 @@ struct back_queue {
     struct ns_dp dp;                 /* the thread running this queue */
 
     uint8_t *arena;                  /* packet bytes of one batch */
-    struct rx_frame pending;         /* at most one frame waits for RX buffers */
-    bool rx_wants_requests;          /* rx req_event armed for a pending frame */
+    struct rx_frame pending;         /* at most one frame waits for RX buffers ... */
+    bool pending_wants_room;         /* ... or, with whole records, for in-ring space */
 
     struct ns_queue_stats *stats;
     struct ns_ratelimit rl;

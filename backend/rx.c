@@ -40,10 +40,24 @@ static unsigned slots_needed(const struct rx_frame *f)
     return data + (f->meta.gso_size ? 1 : 0);
 }
 
+/*
+ * The requests a frame consumes: none for a whole record (8.7), which is
+ * a small frame on a queue whose in ring takes them.
+ */
+static unsigned requests_needed(const struct back_queue *q, const struct rx_frame *f)
+{
+    if (q->rx_dring.whole && f->len <= q->rx_dring.max_len && !f->meta.gso_size)
+        return 0;
+    return slots_needed(f);
+}
+
 bool back_rx_ready(struct back_queue *q)
 {
-    return q->pending.len &&
-           ns_ring_load(&q->rx->req_prod) - q->rx_req_cons >= slots_needed(&q->pending);
+    if (!q->pending.len)
+        return false;
+    if (q->pending_wants_room)
+        return ns_dring_room_moved(&q->rx_dring);
+    return ns_ring_load(&q->rx->req_prod) - q->rx_req_cons >= requests_needed(q, &q->pending);
 }
 
 bool back_rx_arm(struct back_queue *q)
@@ -52,9 +66,12 @@ bool back_rx_arm(struct back_queue *q)
 
     if (!q->pending.len)
         return false;
-    want = q->rx_req_cons + slots_needed(&q->pending);
+    /* Whole records: the frontend gives in-ring space back without requests. */
+    if (q->pending_wants_room)
+        return ns_dring_arm_room(&q->rx_dring);
+    want = q->rx_req_cons + requests_needed(q, &q->pending);
     return ns_ring_arm(&q->rx->req_event, &q->rx->req_prod, want) - q->rx_req_cons >=
-           slots_needed(&q->pending);
+           requests_needed(q, &q->pending);
 }
 
 /*
@@ -202,14 +219,21 @@ static int place(struct back_queue *q, struct rx_batch *b, const struct rx_frame
  * one request is answered at once, with no batch entry and no grant copy.
  * Its response goes in its own ring position, so it needs no ordering
  * with the batch's other frames, whose responses are written after their
- * copy.  The caller checked the data ring's room.
+ * copy.  With whole records (8.7) the frame is one whole record instead
+ * and consumes no request.  The caller checked the data ring's room.
  */
 static int place_small(struct back_queue *q, const struct rx_frame *f, uint64_t *bytes)
 {
     union netif_rx_sring_entry *e = &q->rx->ring[q->rx_req_cons & (NETIF_RX_RING_SIZE - 1)];
-    struct netif_rx_request req = *rx_request(q, q->rx_req_cons);
+    struct netif_rx_request req;
     uint16_t flags = offload_rx_flags(&f->meta);
 
+    if (q->rx_dring.whole) { /* the whole frame is the record: no request is consumed */
+        ns_dring_put_whole(&q->rx_dring, offload_rec_flags(&f->meta), f->data, (uint16_t)f->len);
+        *bytes += f->len;
+        return 0;
+    }
+    req = *rx_request(q, q->rx_req_cons);
     if (q->rx_dring.max_len) {
         ns_dring_put(&q->rx_dring, req.id, f->data, (uint16_t)f->len);
         flags |= NETRXF_data_ring;
@@ -236,9 +260,10 @@ static int place_small(struct back_queue *q, const struct rx_frame *f, uint64_t 
  * the arena whole, as read_frame would have read it, and handed back in
  * *next (return value 1); its head is copied back out of the record
  * space, which the frontend could have written meanwhile, but those
- * octets only ever go to the frontend's own packet.  Returns -1 if the
- * frontend broke the ring, else 1 as said or 0; *taken, *bytes: the
- * frames answered; *idle: nothing more to read.
+ * octets only ever go to the frontend's own packet.  With whole records
+ * (8.7) each frame is sealed as a whole record and consumes no request.
+ * Returns -1 if the frontend broke the ring, else 1 as said or 0;
+ * *taken, *bytes: the frames answered; *idle: nothing more to read.
  */
 static int ring_run(struct back_queue *q, uint32_t prod, unsigned budget, unsigned *taken,
                     uint64_t *bytes, bool *idle, struct rx_frame *next)
@@ -249,9 +274,10 @@ static int ring_run(struct back_queue *q, uint32_t prod, unsigned budget, unsign
     union netif_rx_sring_entry *ring = q->rx->ring;
     uint32_t cons = q->rx_req_cons;
     unsigned n = 0, reads = 0;
+    bool whole = r->whole;
     int rc = 0;
 
-    while (n < budget && reads < 2 * budget && cons != prod) {
+    while (n < budget && reads < 2 * budget && (cons != prod || whole)) {
         struct iovec frame[2];
         struct virtio_net_hdr vh;
         struct netif_rx_request req;
@@ -287,14 +313,18 @@ static int ring_run(struct back_queue *q, uint32_t prod, unsigned budget, unsign
             rc = 1;
             break;
         }
+        *bytes += f.len;
+        n++;
+        if (whole) {
+            ns_dring_commit_whole(r, offload_rec_flags(&f.meta), (uint16_t)f.len);
+            continue;
+        }
         req = *rx_request(q, cons);
         ns_dring_commit(r, req.id, (uint16_t)f.len);
         ring[cons++ & (NETIF_RX_RING_SIZE - 1)].rsp = (struct netif_rx_response){
             .id = req.id, .offset = 0,
             .flags = (uint16_t)(offload_rx_flags(&f.meta) | NETRXF_data_ring),
             .status = (int16_t)f.len };
-        *bytes += f.len;
-        n++;
     }
     q->rx_req_cons = cons;
     *taken += n;
@@ -415,7 +445,7 @@ unsigned back_rx_work(struct back_queue *q)
     uint32_t prod = ns_ring_load(&q->rx->req_prod);
     uint32_t small_max = q->rx_dring.max_len ? q->rx_dring.max_len : q->rx_slots.len;
     struct rx_frame stash = { 0 };
-    bool run_ok = q->rx_dring.max_len != 0;
+    bool run_ok = q->rx_dring.max_len != 0, wait_room, notify = false;
     unsigned reads = 0, small = 0, p;
     int room;
     uint64_t small_bytes = 0;
@@ -463,9 +493,19 @@ unsigned back_rx_work(struct back_queue *q)
             if (r < 0)
                 continue;
         }
-        if (prod - q->rx_req_cons < slots_needed(&f)) {
+        wait_room = false;
+        if (q->rx_dring.whole) {
+            /* Every frame has a record, in order: none goes as plain netif
+             * past the records before it, so a full ring means waiting. */
+            room = ring_room(q, f.len < small_max ? f.len : small_max);
+            if (room < 0)
+                return 0;
+            wait_room = room == 0;
+        }
+        if (wait_room || prod - q->rx_req_cons < requests_needed(q, &f)) {
             if (!from_pending)
                 stash = f; /* moved to the pending buffer once the batch is copied */
+            q->pending_wants_room = wait_room;
             break;
         }
         if (f.len <= small_max && !f.meta.gso_size &&
@@ -489,10 +529,12 @@ unsigned back_rx_work(struct back_queue *q)
         respond(q, b);
     /* The records first: a response flagged for one is published after it. */
     if (q->rx_dring.max_len && (b->nr_pkts || small))
-        ns_dring_publish(&q->rx_dring);
+        notify = ns_dring_publish(&q->rx_dring);
     /* Responses sit at the positions of the requests: rsp_prod follows req_cons. */
     if ((b->nr_pkts || small) &&
         ns_ring_publish(&q->rx->rsp_prod, &q->rx->rsp_event, q->rx_req_cons))
+        notify = true;
+    if (notify) /* one event for both: the frontend looks at both */
         ns_dp_notify(&q->dp, q->rx_port);
     for (p = 0; p < b->nr_pkts; p++)
         account(q, &b->pkt[p]);

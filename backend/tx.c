@@ -213,18 +213,15 @@ static inline int take_whole(struct back_queue *q, struct ns_dring *dring, uint8
     struct ns_pkt_meta csum = { 0 };
     const char *why;
     uint16_t flags;
-    int len, got = ns_dring_peek(dring, &why);
+    int len, held = ns_dring_peek(dring, &why);
 
-    if (got > 0 && !ns_dring_held_whole(dring))
-        return 0;
-    if (got > 0)
-        got = len = ns_dring_take_whole(dring, frame, &flags, &why);
-    if (got < 0) {
+    if (held == 0 || (held > 0 && !ns_dring_held_whole(dring)))
+        return 0; /* nothing published, or a ring packet's record is next */
+    len = held < 0 ? -1 : ns_dring_take_whole(dring, frame, &flags, &why);
+    if (len < 0) {
         back_dring_fatal(q, "%s", why);
         return -1;
     }
-    if (got == 0)
-        return 0;
     if (len < 14) { /* below the Ethernet minimum, as tx_parse judges a request */
         NS_STAT_INC(q->stats->drops[NS_DROP_MALFORMED]);
         return 1;

@@ -81,6 +81,12 @@ void ns_dring_put(struct ns_dring *r, uint16_t id, const uint8_t *src, uint16_t 
     ns_dring_commit(r, id, len);
 }
 
+void ns_dring_put_whole(struct ns_dring *r, uint16_t csum_flags, const uint8_t *src, uint16_t len)
+{
+    write_wrapped(r, r->prod + NS_DRING_HDR, src, len);
+    ns_dring_commit_whole(r, csum_flags, len);
+}
+
 static int broken(const char **why, const char *reason)
 {
     *why = reason;

@@ -151,6 +151,8 @@ static inline void ns_dring_commit_whole(struct ns_dring *r, uint16_t csum_flags
 
 /* Write a record (header, len octets of src, zero padding); space checked. */
 void ns_dring_put(struct ns_dring *r, uint16_t id, const uint8_t *src, uint16_t len);
+/* Likewise a whole record with the given checksum flags. */
+void ns_dring_put_whole(struct ns_dring *r, uint16_t csum_flags, const uint8_t *src, uint16_t len);
 
 /*
  * Make the records written so far visible to the consumer.  True when the

@@ -83,8 +83,10 @@ static int dring_setup(struct front_queue *q, unsigned order, unsigned len, bool
                   &intf->out_cons);
     ns_dring_init(&q->rx_dring, d->in.pages, bytes, (uint16_t)len, &intf->in_prod,
                   &intf->in_cons);
-    if (whole)
+    if (whole) {
         ns_dring_use_whole(&q->tx_dring, &intf->out_cons_event, &intf->out_prod_event);
+        ns_dring_use_whole(&q->rx_dring, &intf->in_prod_event, &intf->in_cons_event);
+    }
     return 0;
 }
 

@@ -36,13 +36,19 @@ void front_rx_post_all(struct front_queue *q)
 
 bool front_rx_pending(struct front_queue *q)
 {
-    return ns_ring_load(&q->rx->rsp_prod) != q->rx_rsp_cons;
+    return ns_ring_load(&q->rx->rsp_prod) != q->rx_rsp_cons ||
+           (q->rx_dring.whole && ns_dring_has_records(&q->rx_dring));
 }
 
 bool front_rx_arm(struct front_queue *q)
 {
-    return ns_ring_arm(&q->rx->rsp_event, &q->rx->rsp_prod, q->rx_rsp_cons + 1) !=
-           q->rx_rsp_cons;
+    bool work = ns_ring_arm(&q->rx->rsp_event, &q->rx->rsp_prod, q->rx_rsp_cons + 1) !=
+                q->rx_rsp_cons;
+
+    /* Both are armed: whole records come without responses. */
+    if (q->rx_dring.whole && ns_dring_arm_records(&q->rx_dring))
+        work = true;
+    return work;
 }
 
 /*
@@ -128,16 +134,61 @@ static void deliver(struct front_queue *q, uint32_t len, const struct ns_pkt_met
     write_frame(q, &vh, len);
 }
 
+/* Deliver a small frame in q->frame: its header is all zero unless it carries a checksum flag. */
+static inline void deliver_small(struct front_queue *q, uint32_t len, const struct ns_pkt_meta *m)
+{
+    static const struct virtio_net_hdr zero;
+
+    if (m->csum_blank || m->data_validated)
+        deliver(q, len, m);
+    else
+        write_frame(q, &zero, len);
+}
+
 /*
- * The run of small staged packets (rx_is_small_staged) at rsp_cons, at
- * most budget of them: each copied out of its slot or record (the backend
- * may rewrite them at any time, and what we deliver is our copy) and
- * delivered, its id posted again at once.  The ring indices are kept in
- * locals for the run: every copy may alias anything, so fields of q
- * would be loaded again after each.  Returns 1 when the run stopped at a
- * response that is not small, our one copy of it in *next; 0 when the
- * responses or the budget ran out; -1 when a record broke the data ring
- * (the device is being closed).  *packets, *bytes: what was delivered.
+ * The next whole record (8.7), if the ring holds one next: 1 taken and
+ * delivered (or dropped, counted), 0 the next record is not whole (or
+ * there is none), -1 it broke the ring (the device is being closed).
+ */
+static inline int take_whole(struct front_queue *q, struct ns_dring *dring, uint64_t *packets,
+                             uint64_t *bytes)
+{
+    struct ns_pkt_meta csum = { 0 };
+    const char *why;
+    uint16_t flags;
+    int len, held = ns_dring_peek(dring, &why);
+
+    if (held == 0 || (held > 0 && !ns_dring_held_whole(dring)))
+        return 0; /* nothing published, or a ring packet's record is next */
+    len = held < 0 ? -1 : ns_dring_take_whole(dring, q->frame, &flags, &why);
+    if (len < 0) {
+        front_queue_fatal(q, "%s", why);
+        return -1;
+    }
+    if (len < 14) { /* below the Ethernet minimum, as rx_parse judges a response */
+        NS_STAT_INC(q->stats->drops[NS_DROP_MALFORMED]);
+        return 1;
+    }
+    if (flags)
+        offload_meta_from_rec_flags(flags, &csum);
+    deliver_small(q, (uint32_t)len, &csum);
+    (*packets)++;
+    *bytes += (uint32_t)len;
+    return 1;
+}
+
+/*
+ * The run of small staged packets (rx_is_small_staged) at rsp_cons, and
+ * with whole records (8.7) of the whole records in the data ring, in the
+ * ring's order, at most budget of them: each copied out of its slot or
+ * record (the backend may rewrite them at any time, and what we deliver
+ * is our copy) and delivered, a response's id posted again at once.  The
+ * ring indices are kept in locals for the run: every copy may alias
+ * anything, so fields of q would be loaded again after each.  Returns 1
+ * when the run stopped at a response that is not small, our one copy of
+ * it in *next; 0 when the responses (and whole records) or the budget ran
+ * out; -1 when a record broke the data ring (the device is being
+ * closed).  *packets, *bytes: what was delivered.
  */
 static int small_run(struct front_queue *q, uint32_t prod, unsigned budget, unsigned *done,
                      uint64_t *packets, uint64_t *bytes, struct netif_rx_response *next)
@@ -148,16 +199,31 @@ static int small_run(struct front_queue *q, uint32_t prod, unsigned budget, unsi
     uint32_t cons = q->rx_rsp_cons, req_prod = q->rx_req_prod;
     uint64_t delivered = 0, delivered_bytes = 0;
     uint8_t *frame = q->frame;
+    bool whole = q->rx_dring.whole;
     unsigned n = 0;
     int rc = 0;
 
-    for (; cons != prod && n < budget; cons++, n++) {
-        uint16_t id = q->rx_posted[cons & RING_MASK];
-        struct virtio_net_hdr vh = { 0 };
+    for (; n < budget; n++) {
+        struct ns_pkt_meta csum = { 0 };
         struct netif_rx_response rsp;
         const char *why;
+        uint16_t id;
         uint32_t len;
 
+        if (whole) {
+            int w = take_whole(q, dring, &delivered, &delivered_bytes);
+
+            if (w < 0) {
+                rc = -1;
+                break;
+            }
+            if (w > 0)
+                continue;
+            /* a flagged record (or none) is next: its response's turn */
+        }
+        if (cons == prod)
+            break;
+        id = q->rx_posted[cons & RING_MASK];
         /* The one read of this response: every decision below is on the copy. */
         memcpy(&rsp, &ring[cons & RING_MASK].rsp, sizeof(rsp));
         if (!rx_is_small_staged(&rsp, id, head_max, dring != NULL)) {
@@ -175,19 +241,14 @@ static int small_run(struct front_queue *q, uint32_t prod, unsigned budget, unsi
         }
         delivered++;
         delivered_bytes += len;
-        /* Most small frames carry no checksum flag: their header is all zero. */
-        if (rsp.flags & (NETRXF_csum_blank | NETRXF_data_validated)) {
-            struct ns_pkt_meta meta = { 0 };
-
-            offload_meta_from_rx_flags(rsp.flags, &meta);
-            deliver(q, len, &meta);
-        } else {
-            write_frame(q, &vh, len);
-        }
+        if (rsp.flags & (NETRXF_csum_blank | NETRXF_data_validated))
+            offload_meta_from_rx_flags(rsp.flags, &csum);
+        deliver_small(q, len, &csum);
         /* The id is free again: post it at the next request position. */
         q->rx_posted[req_prod & RING_MASK] = id;
         ring[req_prod++ & RING_MASK].req =
             (struct netif_rx_request){ .id = id, .gref = q->rx_pool.refs[id] };
+        cons++;
     }
     q->rx_rsp_cons = cons;
     q->rx_req_prod = req_prod;
@@ -233,7 +294,7 @@ unsigned front_rx_work(struct front_queue *q)
         return 0;
     }
     prefetch_responses(q, prod);
-    while (q->rx_rsp_cons != prod && done < NETIF_RX_RING_SIZE) {
+    while ((q->rx_rsp_cons != prod || q->rx_dring.whole) && done < NETIF_RX_RING_SIZE) {
         struct netif_rx_response first;
         struct rx_packet pkt;
         enum rx_verdict v;
@@ -289,8 +350,10 @@ unsigned front_rx_work(struct front_queue *q)
     }
     if (fatal)
         return done;
-    if (q->rx_dring.cons != ring_cons)
-        ns_dring_release(&q->rx_dring); /* once per call: the records are copied */
+    /* Once per call: the records are copied.  With whole records the
+     * backend may be waiting for this space: no request will tell it. */
+    if (q->rx_dring.cons != ring_cons && ns_dring_release(&q->rx_dring))
+        ns_dp_notify(&q->dp, q->rx_port);
     if (done && ns_ring_publish(&q->rx->req_prod, &q->rx->req_event, q->rx_req_prod))
         ns_dp_notify(&q->dp, q->rx_port);
     return done;

@@ -23,6 +23,8 @@ fuzz: $(BUILD)/fuzz/fuzz_tx_parse
 # The staging data ring's records (common/data_ring.c); its prefetch hints
 # read ns_cpu_prefetchw, set in common/prefetch.c.
 $(BUILD)/tests/unit/test_data_ring: $(BUILD)/common/data_ring.o $(BUILD)/common/prefetch.o
+# Its whole records and event indices (docs/netif-staging.md 8.7).
+$(BUILD)/tests/unit/test_data_ring_whole: $(BUILD)/common/data_ring.o $(BUILD)/common/prefetch.o
 
 # The consumer end of a data ring reads records a hostile peer writes.
 # The producer's calls are inline in the header, so it is a prerequisite too.

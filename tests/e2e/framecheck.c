@@ -2,8 +2,9 @@
  * framecheck - exact-size Ethernet frames through a network path, for the
  * end-to-end tests (tests/e2e/test_frames.sh).
  *
- *   framecheck send IFACE --size S --count N [--run R] [--dst MAC] [--gap-us U]
- *   framecheck recv IFACE --size S --count N [--run R] [--timeout-ms T] [--ready FILE]
+ *   framecheck send IFACE --size S [--size2 S2] --count N [--run R] [--dst MAC] [--gap-us U]
+ *   framecheck recv IFACE --size S [--size2 S2] --count N [--run R] [--timeout-ms T]
+ *                   [--ready FILE] [--in-order]
  *   framecheck sniff IFACE [--timeout-ms T] [--ready FILE]
  *
  * send writes N frames of exactly S bytes (Ethernet header included, no
@@ -11,10 +12,13 @@
  * IFACE's own MAC as source, ethertype 0x88b5 (IEEE local experimental),
  * then a header (magic "NSFC", run id, sequence number, size) and a
  * pattern that depends on the run, the sequence number and the offset.
+ * With --size2, the frames of odd sequence numbers are S2 bytes instead.
  *
  * recv listens on IFACE for ethertype 0x88b5 and checks every frame of the
  * run: its length is exactly S, its header and every payload byte are as
- * sent; it counts good frames, bad ones, duplicates and losses.  It stops
+ * sent; it counts good frames, bad ones, duplicates and losses, and with
+ * --in-order the frames that arrive after one with a higher sequence
+ * number (reordered: a failure too).  It stops
  * when all N arrived (then lingers briefly to catch duplicates) or at the
  * timeout.  It creates FILE (--ready) once its socket is bound, so the
  * sender can start.  Exit status 0 only if all N arrived intact, once.
@@ -59,7 +63,8 @@
 
 struct opts {
     const char *mode, *ifname, *ready;
-    unsigned size, count, gap_us;
+    unsigned size, size2, count, gap_us;
+    bool in_order;
     uint32_t run;
     unsigned timeout_ms;
     uint8_t dst[ETH_ALEN];
@@ -76,9 +81,10 @@ static void on_signal(int sig)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: framecheck send IFACE --size S --count N [--run R] [--dst MAC] [--gap-us U]\n"
-            "       framecheck recv IFACE --size S --count N [--run R] [--timeout-ms T] "
-            "[--ready FILE]\n"
+            "usage: framecheck send IFACE --size S [--size2 S2] --count N [--run R] [--dst MAC] "
+            "[--gap-us U]\n"
+            "       framecheck recv IFACE --size S [--size2 S2] --count N [--run R] "
+            "[--timeout-ms T] [--ready FILE] [--in-order]\n"
             "       framecheck sniff IFACE [--timeout-ms T] [--ready FILE]\n");
     exit(2);
 }
@@ -140,10 +146,16 @@ static void parse(int argc, char **argv, struct opts *o)
     for (i = 3; i < argc; i++) {
         const char *a = argv[i];
 
+        if (!strcmp(a, "--in-order")) {
+            o->in_order = true;
+            continue;
+        }
         if (i + 1 >= argc)
             usage();
         if (!strcmp(a, "--size"))
             o->size = parse_num(a, argv[++i], FC_MAX_SIZE);
+        else if (!strcmp(a, "--size2"))
+            o->size2 = parse_num(a, argv[++i], FC_MAX_SIZE);
         else if (!strcmp(a, "--count"))
             o->count = parse_num(a, argv[++i], FC_MAX_COUNT);
         else if (!strcmp(a, "--run"))
@@ -159,11 +171,18 @@ static void parse(int argc, char **argv, struct opts *o)
         else
             usage();
     }
-    if (strcmp(o->mode, "sniff") && (o->size < FC_HDR || o->count == 0)) {
+    if (strcmp(o->mode, "sniff") &&
+        (o->size < FC_HDR || o->count == 0 || (o->size2 && o->size2 < FC_HDR))) {
         fprintf(stderr, "framecheck: --size (at least %u) and --count (at least 1) are needed\n",
                 FC_HDR);
         exit(2);
     }
+}
+
+/* The length of frame seq. */
+static unsigned size_of(const struct opts *o, uint32_t seq)
+{
+    return o->size2 && (seq & 1) ? o->size2 : o->size;
 }
 
 /* The byte at offset i (>= FC_HDR) of frame seq of a run. */
@@ -258,7 +277,7 @@ static int do_send(const struct opts *o)
 {
     uint8_t frame[FC_MAX_SIZE];
     struct sockaddr_ll to;
-    unsigned seq, i, retries = 0;
+    unsigned seq, i, size, retries = 0;
     int fd, ifindex;
 
     /* Protocol 0: a sending socket receives nothing. */
@@ -277,13 +296,14 @@ static int do_send(const struct opts *o)
         put32(frame + 14, FC_MAGIC);
         put32(frame + 18, o->run);
         put32(frame + 22, seq);
-        put32(frame + 26, o->size);
-        for (i = FC_HDR; i < o->size; i++)
+        size = size_of(o, seq);
+        put32(frame + 26, size);
+        for (i = FC_HDR; i < size; i++)
             frame[i] = pattern(o->run, seq, i);
         for (;;) {
-            ssize_t n = sendto(fd, frame, o->size, 0, (struct sockaddr *)&to, sizeof(to));
+            ssize_t n = sendto(fd, frame, size, 0, (struct sockaddr *)&to, sizeof(to));
 
-            if (n == (ssize_t)o->size)
+            if (n == (ssize_t)size)
                 break;
             if (n < 0 && (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) &&
                 retries < 10000) {
@@ -291,7 +311,7 @@ static int do_send(const struct opts *o)
                 usleep(1000);
                 continue;
             }
-            fprintf(stderr, "framecheck: send frame %u of %u bytes on %s: %s\n", seq, o->size,
+            fprintf(stderr, "framecheck: send frame %u of %u bytes on %s: %s\n", seq, size,
                     o->ifname, n < 0 ? strerror(errno) : "short write");
             close(fd);
             return 1;
@@ -308,16 +328,17 @@ static int do_send(const struct opts *o)
 /* Check one received frame of our run; returns NULL if good, else why. */
 static const char *check_frame(const struct opts *o, const uint8_t *f, size_t len, uint32_t *seq)
 {
-    unsigned i;
+    unsigned i, size;
 
     *seq = get32(f + 22);
-    if (len != o->size)
-        return "wrong length";
-    if (get32(f + 26) != o->size)
-        return "size field differs";
     if (*seq >= o->count)
         return "sequence number out of range";
-    for (i = FC_HDR; i < o->size; i++)
+    size = size_of(o, *seq);
+    if (len != size)
+        return "wrong length";
+    if (get32(f + 26) != size)
+        return "size field differs";
+    for (i = FC_HDR; i < size; i++)
         if (f[i] != pattern(o->run, *seq, i))
             return "payload differs";
     return NULL;
@@ -327,7 +348,8 @@ static int do_recv(const struct opts *o)
 {
     static uint8_t buf[SNIFF_BUF];
     uint8_t *seen = calloc(o->count, 1);
-    unsigned good = 0, bad = 0, dup = 0, foreign = 0, reports = 0, sockdrops;
+    unsigned good = 0, bad = 0, dup = 0, foreign = 0, reports = 0, reordered = 0, sockdrops;
+    uint32_t highest = 0;
     uint64_t deadline, linger_end = 0;
     int fd, ifindex;
 
@@ -380,13 +402,17 @@ static int do_recv(const struct opts *o)
             bad++;
             if (reports++ < MAX_REPORTS)
                 fprintf(stderr, "framecheck: %s: frame %u: %s (%zd bytes, expected %u)\n",
-                        o->ifname, seq, why, n, o->size);
+                        o->ifname, seq, why, n, seq < o->count ? size_of(o, seq) : o->size);
             continue;
         }
         if (seen[seq]) {
             dup++;
             continue;
         }
+        if (good && seq < highest && reordered++ < MAX_REPORTS && o->in_order)
+            fprintf(stderr, "framecheck: %s: frame %u after frame %u\n", o->ifname, seq, highest);
+        if (seq > highest)
+            highest = seq;
         seen[seq] = 1;
         if (++good == o->count && !linger_end)
             linger_end = now_ms() + LINGER_MS;
@@ -406,9 +432,9 @@ static int do_recv(const struct opts *o)
     }
     free(seen);
     printf("framecheck: received on %s, %u bytes: %u/%u good, %u lost, %u bad, %u duplicate, "
-           "%u foreign, %u dropped by our socket\n", o->ifname, o->size, good, o->count,
-           o->count - good, bad, dup, foreign, sockdrops);
-    return good == o->count && bad == 0 && dup == 0 ? 0 : 1;
+           "%u reordered, %u foreign, %u dropped by our socket\n", o->ifname, o->size, good,
+           o->count, o->count - good, bad, dup, reordered, foreign, sockdrops);
+    return good == o->count && bad == 0 && dup == 0 && (!o->in_order || reordered == 0) ? 0 : 1;
 }
 
 static int do_sniff(const struct opts *o)

@@ -20,10 +20,12 @@
 #
 #   ring_*         --data-ring-order 3 (16 KiB each way), 1 queue
 #     setup          the vif connects
-#     keys           the backend offers feature-staging-data-ring = 1 and
+#     keys           the backend offers feature-staging-data-ring = 1,
 #                    staging-data-ring-max-order = its default (6, as its
-#                    --help says); the frontend's vif
-#                    directory has data-ring-ref (a grant ref >= 8),
+#                    --help says) and feature-staging-data-ring-whole = 1;
+#                    the frontend's vif directory has data-ring-ref (a
+#                    grant ref >= 8), tx-data-ring-whole and
+#                    rx-data-ring-whole = 1 (absent on slot queues),
 #                    tx-data-len and rx-data-len, no tx-data-ref or
 #                    rx-data-ref (8.1 forbids them with a ring) and no
 #                    queue-0/; `netstage stat --json` shows data_ring_order
@@ -48,6 +50,14 @@
 #     transfer       8 MiB each way through the small ring
 #     fallback_seen  the backend's fallback_ring_full grew over the group:
 #                    the full-ring path really ran
+#                  (with --no-whole-records: the ring carries heads only)
+#   whole_small_ring_*  the same ring with whole records (8.7, the default):
+#                    the keys say tx-data-ring-whole = rx-data-ring-whole = 1
+#     burst_*        as above, but guest RX waits for room too
+#     mixed          500 back-to-back frames alternating 60 and 1514 bytes
+#                    each way, all intact and in the order sent
+#     transfer       8 MiB each way
+#     no_fallback    fallback_ring_full did not grow: nothing went plain
 #   long_heads_*   --data-ring-order 1 --slot-len 4096: heads are capped at
 #                  half the ring (8.1), so tx-data-len = rx-data-len = 2048
 #     keys           the cap, in xenstore and in stat
@@ -129,9 +139,11 @@ setup() { # setup GROUP [back options] -- [front options]
     local back=() front=() side=back a
     GROUP=$1
     shift
+    WHOLE=1
     for a in "$@"; do
         if [ "$a" = -- ]; then side=front; continue; fi
         if [ $side = back ]; then back+=("$a"); else front+=("$a"); fi
+        [ "$a" = --no-whole-records ] && WHOLE=0
     done
     e2e_info "netstage-back ${back[*]} / netstage-front ${front[*]}"
     simnet_up || { e2e_fail "the simulated host did not start"; return 1; }
@@ -229,15 +241,18 @@ snap() { e2e_stat "vif$DOMID.0"; }
 
 # check_offer MAX: the backend offers a ring of up to order MAX (0: none).
 check_offer() {
-    local max=$1 feat ord
+    local max=$1 feat ord whole
     feat=$(xs_get "$(be_dir)/feature-staging-data-ring")
     ord=$(xs_get "$(be_dir)/staging-data-ring-max-order")
+    whole=$(xs_get "$(be_dir)/feature-staging-data-ring-whole")
     if [ "$max" = 0 ]; then
         [ -z "$feat" ] || e2e_fail "feature-staging-data-ring is '$feat' with no ring offered"
         [ -z "$ord" ] || e2e_fail "staging-data-ring-max-order is '$ord' with no ring offered"
+        [ -z "$whole" ] || e2e_fail "feature-staging-data-ring-whole is '$whole' with no ring offered"
     else
         [ "$feat" = 1 ] || e2e_fail "backend's feature-staging-data-ring is '$feat'"
         [ "$ord" = "$max" ] || e2e_fail "backend's staging-data-ring-max-order is '$ord', expected $max"
+        [ "$whole" = 1 ] || e2e_fail "backend's feature-staging-data-ring-whole is '$whole'"
     fi
 }
 
@@ -254,7 +269,18 @@ check_queue_keys() {
         for k in tx-data-ref rx-data-ref; do
             xs_has "$d/$k" && e2e_fail "$d/$k = '$(xs_get "$d/$k")' on a data ring queue"
         done
+        for k in tx-data-ring-whole rx-data-ring-whole; do
+            v=$(xs_get "$d/$k")
+            if [ "$WHOLE" = 1 ]; then
+                [ "$v" = 1 ] || e2e_fail "$d/$k is '$v', expected 1 (whole records)"
+            else
+                [ -z "$v" ] || e2e_fail "$d/$k is '$v' with --no-whole-records"
+            fi
+        done
     else
+        for k in tx-data-ring-whole rx-data-ring-whole; do
+            xs_has "$d/$k" && e2e_fail "$d/$k = '$(xs_get "$d/$k")' on a slot queue"
+        done
         xs_has "$d/data-ring-ref" && e2e_fail "$d/data-ring-ref = '$(xs_get "$d/data-ring-ref")' on a slot queue"
         for k in tx-data-ref rx-data-ref; do
             v=$(xs_get "$d/$k")
@@ -369,22 +395,24 @@ traffic() { # ping and a transfer each way
 # fc_batch SIZE DIR [GAP_US] [COUNT]: COUNT frames of SIZE bytes checked by
 # framecheck; DIR g2d (guest TX) or d2g (guest RX).  Leaves the counters'
 # snapshots in FR_BEFORE and FR_AFTER.
-fc_batch() {
+fc_batch() { # fc_batch SIZE DIR [GAP] [COUNT] [SIZE2: odd frames' size, in order]
     local size=$1 dir=$2 gap=${3:-200} count=${4:-$FRAMES} sns sif rns rif out ready pid rc
-    local run=$((RANDOM * 32768 + RANDOM))
+    local run=$((RANDOM * 32768 + RANDOM)) mixed=()
+    [ -n "${5:-}" ] && mixed=(--size2 "$5")
     if [ "$dir" = g2d ]; then sns=g1 sif=eth0 rns=d0 rif=br0; else sns=d0 sif=br0 rns=g1 rif=eth0; fi
     out="$SIMNET_HOST.fc.out"
     ready="$SIMNET_HOST.fc.ready"
     rm -f "$out" "$ready"
     FR_BEFORE=$(snap)
     ip netns exec "$(simnet_ns "$rns")" timeout 40 "$FC" recv "$rif" --size "$size" \
-        --count "$count" --run "$run" --timeout-ms 20000 --ready "$ready" >"$out" 2>&1 &
+        "${mixed[@]}" ${5:+--in-order} --count "$count" --run "$run" --timeout-ms 20000 \
+        --ready "$ready" >"$out" 2>&1 &
     pid=$!
     E2E_BG_PIDS+=("$pid")
     for _ in $(seq 1 100); do [ -e "$ready" ] && break; sleep 0.05; done
     [ -e "$ready" ] || e2e_fail "framecheck recv on $rif did not start"
     ip netns exec "$(simnet_ns "$sns")" timeout 40 "$FC" send "$sif" --size "$size" \
-        --count "$count" --run "$run" --gap-us "$gap" 2>&1 | sed 's/^/    /'
+        "${mixed[@]}" --count "$count" --run "$run" --gap-us "$gap" 2>&1 | sed 's/^/    /'
     [ "${PIPESTATUS[0]}" = 0 ] || e2e_fail "framecheck send on $sif"
     wait "$pid"
     rc=$?
@@ -468,6 +496,18 @@ burst() {
     check_frames 1514 "$1" "$BURST"
     [ "$E2E_CASE_FAILED" = 0 ]
 }
+
+# Back-to-back frames alternating 60 and 1514 bytes each way, received in
+# the order sent: whole records and the records of ring packets interleave
+# in the ring, and a full ring is waited for on both sides.
+mixed_sizes() {
+    local dir
+    need_host || return 1
+    for dir in g2d d2g; do
+        fc_batch 60 "$dir" 0 "$BURST" 1514
+    done
+    [ "$E2E_CASE_FAILED" = 0 ]
+}
 # ---- the cases ----
 
 keys() { # keys MODE ORDER NQUEUES OFFERED_MAX
@@ -525,13 +565,16 @@ small_ring_keys() {
     keys ring 1 1 "$DEFAULT_MAX"
 }
 
-small_ring_fallback_seen() {
+# small_ring_fallback OP: the backend's fallback_ring_full growth over the
+# group compared with OP 0 (-gt: the full-ring path ran; -eq: with whole
+# records a full ring is waited for, never bypassed).
+small_ring_fallback() {
     local now
     need_host || return 1
     e2e_is_num "$FALLBACK0" || { e2e_fail "no starting count (small_ring_keys did not run)"; return 1; }
     now=$(e2e_sum "$(snap)" back fallback_ring_full)
     e2e_info "backend fallback_ring_full grew by $((now - FALLBACK0)) over the group"
-    expect "back fallback_ring_full growth over the group" $((now - FALLBACK0)) -gt 0
+    expect "back fallback_ring_full growth over the group" $((now - FALLBACK0)) "$1" 0
     [ "$E2E_CASE_FAILED" = 0 ]
 }
 
@@ -620,13 +663,23 @@ e2e_case two_queues_keys two_queues_keys </dev/null
 e2e_case two_queues_traffic traffic </dev/null
 e2e_case two_queues_clean_exit teardown </dev/null
 
-e2e_case small_ring_setup setup small_ring -- --queues 1 --data-ring-order 1 </dev/null
+e2e_case small_ring_setup setup small_ring -- --queues 1 --data-ring-order 1 \
+    --no-whole-records </dev/null
 e2e_case small_ring_keys small_ring_keys </dev/null
 e2e_case small_ring_burst_guest_to_dom0 burst g2d </dev/null
 e2e_case small_ring_burst_dom0_to_guest burst d2g </dev/null
 e2e_case small_ring_transfer transfers </dev/null
-e2e_case small_ring_fallback_seen small_ring_fallback_seen </dev/null
+e2e_case small_ring_fallback_seen small_ring_fallback -gt </dev/null
 e2e_case small_ring_clean_exit teardown </dev/null
+
+e2e_case whole_small_ring_setup setup whole_small_ring -- --queues 1 --data-ring-order 1 </dev/null
+e2e_case whole_small_ring_keys small_ring_keys </dev/null
+e2e_case whole_small_ring_burst_guest_to_dom0 burst g2d </dev/null
+e2e_case whole_small_ring_burst_dom0_to_guest burst d2g </dev/null
+e2e_case whole_small_ring_mixed mixed_sizes </dev/null
+e2e_case whole_small_ring_transfer transfers </dev/null
+e2e_case whole_small_ring_no_fallback small_ring_fallback -eq </dev/null
+e2e_case whole_small_ring_clean_exit teardown </dev/null
 
 e2e_case long_heads_setup setup long_heads -- --queues 1 --data-ring-order 1 --slot-len 4096 </dev/null
 e2e_case long_heads_keys long_heads_keys </dev/null
