@@ -1969,15 +1969,18 @@ static void ring_read(struct rfk *f, enum rf_area_kind ring, uint32_t at, void *
 
 /*
  * A record in the out ring at index `at` (8.3): the header {hdr_len, id,
- * reserved}, the n octets of head, zero padding to a multiple of 8.  The
- * header may lie (hdr_len != n, reserved != 0).  Not published; returns
- * the index after the record.
+ * flags, reserved} (flags in the low half of flags_reserved, reserved in
+ * the high half), the n octets of head, zero padding to a multiple of 8.
+ * The header may lie (hdr_len != n, flags or reserved != 0).  Not
+ * published; returns the index after the record.
  */
 static uint32_t out_record(struct rfk *f, uint32_t at, uint16_t hdr_len, uint16_t id,
-                           uint32_t reserved, const uint8_t *head, uint32_t n)
+                           uint32_t flags_reserved, const uint8_t *head, uint32_t n)
 {
     static uint8_t buf[XEN_NETIF_DATA_RING_LEN_MAX + 16];
-    struct xen_netif_data_ring_rec h = { .len = hdr_len, .id = id, .reserved = reserved };
+    struct xen_netif_data_ring_rec h = { .len = hdr_len, .id = id,
+                                         .flags = (uint16_t)flags_reserved,
+                                         .reserved = (uint16_t)(flags_reserved >> 16) };
     uint32_t rec = XEN_NETIF_DATA_RING_REC_SIZE(n);
 
     memset(buf, 0, rec);
@@ -2362,7 +2365,8 @@ static void test_b_ring_record_reserved_nonzero(void **state)
         struct ring_pkt p;
 
         ring_attack_begin(big, true, &p);
-        publish_out_prod(hf, out_record(hf, p.at, (uint16_t)p.h, p.id, big ? 0x80000000u : 1,
+        /* A flag that is not the whole-record bit, or the reserved half. */
+        publish_out_prod(hf, out_record(hf, p.at, (uint16_t)p.h, p.id, big ? 0x80000000u : 2,
                                         p.frame, p.h));
         ring_attack_end(&p, "reserved");
     }
