@@ -315,10 +315,18 @@ static inline int ns_dring_take_whole(struct ns_dring *r, uint8_t *out, uint16_t
     return (int)len;
 }
 
-/* Whether a record is held or published past our index (no side effects). */
+/*
+ * Whether there is a record to act on now (no side effects): a held whole
+ * record, or with no header held one published past our index.  A held
+ * header that is not whole waits for its netif packet, whose own event
+ * wakes us: counting it would keep a consumer spinning for a peer that
+ * never sends that packet.
+ */
 static inline bool ns_dring_has_records(const struct ns_dring *r)
 {
-    return r->have_hdr || __atomic_load_n(r->prod_idx, __ATOMIC_RELAXED) != r->cons;
+    if (r->have_hdr)
+        return (r->hdr.flags & XEN_NETIF_DATA_REC_WHOLE) != 0;
+    return __atomic_load_n(r->prod_idx, __ATOMIC_RELAXED) != r->cons;
 }
 
 /*

@@ -534,12 +534,35 @@ static void test_queries_no_side_effects(void **state)
     assert_int_equal(t->cons_event, 0x55);
 }
 
+/*
+ * A held header that is not whole waits for its netif packet: it is not a
+ * record to act on, or a consumer would spin on it until that packet came
+ * (a peer that never sends it would keep the consumer's core busy).
+ */
+static void test_held_flagged_is_not_work(void **state)
+{
+    struct pair *t = *state;
+    const char *why = NULL;
+
+    put_flagged(t, 7, 8, 3);
+    ns_dring_publish(&t->p);
+    assert_true(ns_dring_has_records(&t->c));   /* published, not yet looked at */
+    assert_int_equal(ns_dring_peek(&t->c, &why), 1);
+    assert_false(ns_dring_held_whole(&t->c));
+    assert_false(ns_dring_has_records(&t->c));
+    assert_false(ns_dring_arm_records(&t->c));
+    put_whole(t, 0, 8, 4);                       /* more records behind it change nothing */
+    ns_dring_publish(&t->p);
+    assert_false(ns_dring_has_records(&t->c));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_whole_round_trip),
+        T(test_held_flagged_is_not_work),
         T(test_whole_wraps),
         T(test_peek_empty_then_published),
         T(test_peek_bad_prod),
