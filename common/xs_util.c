@@ -25,11 +25,14 @@ int xsu_parse_ulong(const char *s, unsigned long max, unsigned long *out)
     if (!s || !*s)
         return -1;
     for (; *s; s++) {
+        unsigned long d = (unsigned long)(*s - '0');
+
         if (*s < '0' || *s > '9')
             return -1;
-        if (v > (max - (unsigned long)(*s - '0')) / 10)
+        /* v * 10 + d <= max, without overflow; d > max first, or max - d wraps. */
+        if (d > max || v > (max - d) / 10)
             return -1;
-        v = v * 10 + (unsigned long)(*s - '0');
+        v = v * 10 + d;
     }
     *out = v;
     return 0;

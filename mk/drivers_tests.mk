@@ -2,6 +2,9 @@
 # common/busy_poll.c, frontend/tx.c).  Included
 # after mk/drivers.mk (and so after mk/fuzz.mk): it adds to FUZZ_TARGETS.
 $(BUILD)/tests/unit/test_tx_parse: $(BUILD)/backend/tx_parse.o $(BUILD)/common/offload.o
+# Numbers read from xenstore (links libxenstore for the file's other calls).
+$(BUILD)/tests/unit/test_xs_parse: $(BUILD)/tests/unit/test_xs_parse.o $(BUILD)/common/xs_util.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA) $(XS_LIBS)
 # The benchmark's frame source and sink.
 $(BUILD)/tests/unit/test_pktio: $(BUILD)/common/pktio.o
 # The queue thread's adaptive busy-poll window (its clock is in log.c).

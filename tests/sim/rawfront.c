@@ -267,7 +267,8 @@ static bool rf_write_keys(struct rawfront *rf, xs_transaction_t t)
         "multi-queue-num-queues", "event-channel", "event-channel-tx", "event-channel-rx",
         XEN_NETIF_STAGING_KEY_TX_DATA_REF, XEN_NETIF_STAGING_KEY_TX_DATA_LEN,
         XEN_NETIF_STAGING_KEY_RX_DATA_REF, XEN_NETIF_STAGING_KEY_RX_DATA_LEN,
-        XEN_NETIF_STAGING_KEY_DATA_RING_REF,
+        XEN_NETIF_STAGING_KEY_DATA_RING_REF, XEN_NETIF_STAGING_KEY_TX_DATA_RING_WHOLE,
+        XEN_NETIF_STAGING_KEY_RX_DATA_RING_WHOLE,
     };
     struct xs_handle *xs = rf->xs;
     const char *d = rf->fe_dir;
@@ -307,6 +308,10 @@ static bool rf_write_keys(struct rawfront *rf, xs_transaction_t t)
             ok &= rf_xs_printf(xs, t, d, XEN_NETIF_STAGING_KEY_TX_DATA_LEN, rf->cfg.dring_tx_len);
         if (rf->cfg.dring_rx_len)
             ok &= rf_xs_printf(xs, t, d, XEN_NETIF_STAGING_KEY_RX_DATA_LEN, rf->cfg.dring_rx_len);
+        if (rf->cfg.dring_tx_whole)
+            ok &= rf_xs_write(xs, t, d, XEN_NETIF_STAGING_KEY_TX_DATA_RING_WHOLE, "1");
+        if (rf->cfg.dring_rx_whole)
+            ok &= rf_xs_write(xs, t, d, XEN_NETIF_STAGING_KEY_RX_DATA_RING_WHOLE, "1");
     }
     for (i = 0; i < rf->cfg.nr_overrides && i < RF_MAX_OVERRIDES; i++) {
         const struct rf_key_override *o = &rf->cfg.ov[i];
@@ -448,6 +453,23 @@ static void rf_wait_event(struct rawfront *rf, int ms)
         if (port >= 0)
             xenevtchn_unmask(rf->xce, (evtchn_port_t)port);
     }
+}
+
+bool rf_event(struct rawfront *rf, int timeout_ms)
+{
+    struct pollfd p = { .fd = -1, .events = POLLIN };
+    xenevtchn_port_or_error_t port;
+
+    if (!rf->xce)
+        return false;
+    p.fd = xenevtchn_fd(rf->xce);
+    if (poll(&p, 1, timeout_ms > 0 ? timeout_ms : 0) != 1 || !(p.revents & POLLIN))
+        return false;
+    port = xenevtchn_pending(rf->xce);
+    if (port < 0)
+        return false;
+    xenevtchn_unmask(rf->xce, (evtchn_port_t)port);
+    return true;
 }
 
 unsigned rf_tx_collect(struct rawfront *rf, struct netif_tx_response *out, unsigned n,
@@ -685,6 +707,9 @@ static int rf_dispatch(struct rawfront *rf, struct rf_shm *shm, uint32_t cmd)
                                  shm->n < NETIF_RX_RING_SIZE ? shm->n : NETIF_RX_RING_SIZE,
                                  shm->timeout_ms);
         return 0;
+    case RF_CMD_EVENT:
+        shm->got = rf_event(rf, shm->timeout_ms) ? 1 : 0;
+        return 0;
     case RF_CMD_STATE:
         return rf_write_state(rf, (int)shm->n) < 0 ? 1 : 0;
     case RF_CMD_CLOSE:
@@ -856,6 +881,13 @@ unsigned rfk_rx_collect(struct rfk *f, unsigned n, int timeout_ms)
     f->shm->timeout_ms = timeout_ms;
     f->shm->got = 0;
     return rfk_call(f, RF_CMD_RX_COLLECT, timeout_ms + 10000) == 0 ? f->shm->got : 0;
+}
+
+unsigned rfk_event(struct rfk *f, int timeout_ms)
+{
+    f->shm->timeout_ms = timeout_ms;
+    f->shm->got = 0;
+    return rfk_call(f, RF_CMD_EVENT, timeout_ms + 10000) == 0 ? f->shm->got : 0;
 }
 
 int rfk_state(struct rfk *f, int state)

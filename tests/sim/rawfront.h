@@ -24,8 +24,11 @@
  * contiguous mapping on the guest side; it builds the interface page's
  * ring_order and ref[] (struct rf_dring_intf), which the test may edit
  * like the lists, and rf_commit() writes them into the page with the
- * data-ring-ref, tx-data-len and rx-data-len keys.  The test writes
- * records and indices itself through the RF_DRING_* areas.
+ * data-ring-ref, tx-data-len and rx-data-len keys (and, with
+ * cfg.dring_tx_whole / dring_rx_whole, tx-data-ring-whole /
+ * rx-data-ring-whole = "1": whole records, 8.7).  The test writes records
+ * and indices itself through the RF_DRING_* areas; rf_event() lets it see
+ * the events the backend sends (the event indices of whole records).
  *
  * Parent side (the test, as Domain-0): struct rfk runs rf_kid_body() in a
  * simkid child and drives it through a block of shared memory (the
@@ -68,6 +71,7 @@ struct rf_config {
     uint8_t fe_state;            /* state after the keys (0 = Connected) */
     uint8_t dring_order;         /* data ring of 2^order pages; 0 = none */
     uint16_t dring_tx_len, dring_rx_len;   /* tx-/rx-data-len with the ring; 0 = key absent */
+    bool dring_tx_whole, dring_rx_whole;   /* tx-/rx-data-ring-whole = "1" with the ring */
     unsigned nr_overrides;
     struct rf_key_override ov[RF_MAX_OVERRIDES];
 };
@@ -145,6 +149,8 @@ unsigned rf_tx_collect(struct rawfront *rf, struct netif_tx_response *out, unsig
                        int timeout_ms);
 unsigned rf_rx_collect(struct rawfront *rf, struct netif_rx_response *out, unsigned n,
                        int timeout_ms);
+/* Whether an event came within timeout_ms (0: only one pending now); taken and unmasked. */
+bool rf_event(struct rawfront *rf, int timeout_ms);
 int rf_write_state(struct rawfront *rf, int state);
 int rf_backend_state(struct rawfront *rf);
 /* Closing, then Closed when the backend is Closing/Closed (or never left
@@ -168,6 +174,7 @@ enum rf_cmd {
     RF_CMD_CLOSE,      /* timeout_ms -> result = backend state */
     RF_CMD_RELEASE,    /* ungrant everything (after a close) */
     RF_CMD_FLOOD,      /* traffic until the next command or timeout_ms (acknowledged first) */
+    RF_CMD_EVENT,      /* timeout_ms -> got = 1 if an event came (rf_event) */
 };
 
 struct rf_shm {
@@ -222,6 +229,8 @@ int rfk_tx_push(struct rfk *f, const union netif_tx_sring_entry *e, unsigned n,
 unsigned rfk_tx_collect(struct rfk *f, unsigned n, int timeout_ms);
 int rfk_rx_post(struct rfk *f, const struct netif_rx_request *r, unsigned n, uint32_t prod_delta);
 unsigned rfk_rx_collect(struct rfk *f, unsigned n, int timeout_ms);
+/* 1 if an event came to f's ports within timeout_ms (0: one pending now), else 0. */
+unsigned rfk_event(struct rfk *f, int timeout_ms);
 int rfk_state(struct rfk *f, int state);
 int rfk_close(struct rfk *f, int timeout_ms);
 /* KID_QUIT and reap (exit status), or kill if it does not answer. */

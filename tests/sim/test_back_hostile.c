@@ -24,8 +24,11 @@
  * Data ring mode (section 8): the hostile vif gives a ring of its own
  * (rawfront grants it, the test writes the records and out_prod); a broken
  * out ring is tier b and must also set in_error and out_error in the
- * interface page.  The last case restarts the backend with
- * --data-ring-max-order 0, after the others.
+ * interface page.  With whole records (8.7) the test also plays the
+ * event indices of the interface page as a frontend does (it notifies
+ * only when the backend asked) and checks the ones the backend writes.
+ * The last case restarts the backend with --data-ring-max-order 0, after
+ * the others.
  *
  * Every wait is bounded.  A check that fails prints what was expected, what
  * happened and the tail of the backend's log.
@@ -449,8 +452,8 @@ static uint32_t frame_marker(const uint8_t *b, size_t len)
     return (uint32_t)b[14] << 24 | (uint32_t)b[15] << 16 | (uint32_t)b[16] << 8 | b[17];
 }
 
-/* The next frame the guest sent with this marker: its length, or -1. */
-static int cap_next(struct cap *c, uint32_t marker, uint8_t *buf, size_t max, int timeout_ms)
+/* The next frame the guest sent, whatever it is: its length, or -1. */
+static int cap_any(struct cap *c, uint8_t *buf, size_t max, int timeout_ms)
 {
     long deadline = now_ms() + timeout_ms;
 
@@ -460,7 +463,7 @@ static int cap_next(struct cap *c, uint32_t marker, uint8_t *buf, size_t max, in
         ssize_t n = recvfrom(c->fd, buf, max, MSG_TRUNC, (struct sockaddr *)&from, &fl);
 
         if (n >= 0) {
-            if (from.sll_pkttype != PACKET_OUTGOING && frame_marker(buf, (size_t)n) == marker)
+            if (from.sll_pkttype != PACKET_OUTGOING)
                 return (int)n;
             continue;
         }
@@ -471,6 +474,20 @@ static int cap_next(struct cap *c, uint32_t marker, uint8_t *buf, size_t max, in
             return -1;
         struct pollfd p = { .fd = c->fd, .events = POLLIN };
         poll(&p, 1, (int)left);
+    }
+}
+
+/* The next frame the guest sent with this marker: its length, or -1. */
+static int cap_next(struct cap *c, uint32_t marker, uint8_t *buf, size_t max, int timeout_ms)
+{
+    long deadline = now_ms() + timeout_ms;
+
+    for (;;) {
+        long left = deadline - now_ms();
+        int n = cap_any(c, buf, max, left > 0 ? (int)left : 0);
+
+        if (n < 0 || frame_marker(buf, (size_t)n) == marker)
+            return n;
     }
 }
 
@@ -1896,16 +1913,25 @@ static struct rf_config cfg_ring(uint8_t order, uint16_t tx_len, uint16_t rx_len
     return c;
 }
 
-static void connect_ring(uint8_t order, uint16_t tx_len, uint16_t rx_len)
+/* With tx_whole / rx_whole, also tx-data-ring-whole / rx-data-ring-whole = "1" (8.7). */
+static void connect_ring_whole(uint8_t order, uint16_t tx_len, uint16_t rx_len, bool tx_whole,
+                               bool rx_whole)
 {
     struct rf_config c = cfg_ring(order, tx_len, rx_len);
     static struct ns_stats_file s;
 
+    c.dring_tx_whole = tx_whole;
+    c.dring_rx_whole = rx_whole;
     connect_ok(hf, &c);
     ring_out_prod = 0;
     CHECK(back_stats(hf, &s), "no stats file for the hostile vif");
     CHECK(s.info[0].data_ring_order == order, "connected, but the stats say data ring order %u, "
           "expected %u", s.info[0].data_ring_order, order);
+}
+
+static void connect_ring(uint8_t order, uint16_t tx_len, uint16_t rx_len)
+{
+    connect_ring_whole(order, tx_len, rx_len, false, false);
 }
 
 /* R: the octets of one direction of the hostile vif's ring. */
@@ -2237,6 +2263,7 @@ struct ring_pkt {
     uint8_t frame[RF_PAGE];
     uint32_t total, h, marker, at;     /* at: the out ring index of its record */
     uint16_t id;
+    bool whole;                        /* a whole record (8.7): no request, e unused */
     union netif_tx_sring_entry e;
 };
 
@@ -2254,6 +2281,7 @@ static void ring_attack_begin(bool big, bool warm, struct ring_pkt *p)
     connect_ring(1, (uint16_t)L, 256);
     if (warm)
         ring_send_ok(hf, big ? 700 : 100);
+    p->whole = false;
     p->total = big ? 1000 : 200;
     p->h = p->total < L ? p->total : L;
     p->marker = ++marker_seq;
@@ -2273,17 +2301,19 @@ static void ring_attack_begin(bool big, bool warm, struct ring_pkt *p)
 }
 
 /*
- * Push the packet: the vif must be disabled with a reason naming the
- * rule, in_error and out_error set, the packet not transmitted, the rings
- * dead, everything released, the other vifs unaffected.
+ * Push the packet (a whole record: only notify): the vif must be disabled
+ * with a reason naming the rule, in_error and out_error set, the packet
+ * not transmitted, the rings dead, everything released, the other vifs
+ * unaffected.
  */
 static void ring_attack_end(const struct ring_pkt *p, const char *keyword)
 {
     uint32_t in_err, out_err;
+    unsigned n = p->whole ? 0 : 1;
     struct cap c;
 
     CHECK(cap_open(&c, hf->domid, 0) == 0, "capture on the hostile vif");
-    CHECK(rfk_tx_push(hf, &p->e, 1, 1) == 0, "push");
+    CHECK(rfk_tx_push(hf, &p->e, n, n) == 0, "push");
     expect_fatal(hf, keyword, true);
     CHECK(!cap_seen(&c, p->marker, T_QUIET), "the packet of a broken data ring reached the TAP");
     cap_close(&c);
@@ -2519,6 +2549,568 @@ static void test_b_ring_in_cons_misaligned(void **state)
     }
 }
 
+/* ---- data ring, whole records (8.7): small packets without ring requests -------------- */
+
+/* Moving an index from old to new passes the event index ev (ev in (old, new]). */
+static bool event_due(uint32_t ev, uint32_t old, uint32_t new_idx)
+{
+    return new_idx - ev < new_idx - old;
+}
+
+/*
+ * Until the backend, idle on index idx (its out_cons, or the in_cons it
+ * waits on), has asked for an event at the next record: the event index
+ * at interface page offset `off` in (idx, idx + 8], which any record or
+ * release passes.
+ */
+static void wait_armed(struct rfk *f, uint32_t off, uint32_t idx, const char *what)
+{
+    long deadline = now_ms() + T_RSP;
+    uint32_t ev;
+
+    for (;;) {
+        ev = intf_get(f, off);
+        if (ev - idx - 1 < 8 || now_ms() > deadline)
+            break;
+        sleep_ms(1);
+    }
+    CHECK(ev - idx - 1 < 8, "the backend waits with %s at %u, but its event index (offset %#x) "
+          "is %u, not in (%u, %u]: it would sleep through the next record", what, idx, off, ev,
+          idx, idx + 8);
+}
+
+/* An event on the TX (or only) channel, moving no index. */
+static void tx_kick(struct rfk *f)
+{
+    CHECK(rfk_tx_push(f, NULL, 0, 0) == 0, "notify the backend");
+}
+
+/* A whole record (8.7) of n octets with these checksum flags at ring_out_prod, not published. */
+static void whole_rec(struct rfk *f, uint16_t csum_flags, const uint8_t *frame, uint32_t n)
+{
+    ring_out_prod = out_record(f, ring_out_prod, (uint16_t)n, 0,
+                               XEN_NETIF_DATA_REC_WHOLE | csum_flags, frame, n);
+}
+
+/*
+ * Publish the out ring up to ring_out_prod as a frontend with whole
+ * records does (8.7): out_prod, then an event if it passes the backend's
+ * out_prod_event.  The backend is idle with the ring drained, so it must
+ * have asked for one at the next record.
+ */
+static void publish_whole(struct rfk *f)
+{
+    uint32_t old = intf_get(f, INTF_OFF(out_cons));
+
+    wait_armed(f, INTF_OFF(out_prod_event), old, "out_cons");
+    publish_out_prod(f, ring_out_prod);
+    if (event_due(intf_get(f, INTF_OFF(out_prod_event)), old, ring_out_prod))
+        tx_kick(f);
+}
+
+/* Whole records carry no response: the backend gives their space back by itself. */
+static void wait_ring_drained(struct rfk *f)
+{
+    long deadline = now_ms() + T_RSP;
+
+    while (intf_get(f, INTF_OFF(out_cons)) != ring_out_prod && now_ms() < deadline)
+        sleep_ms(1);
+    expect_ring_drained(f);
+}
+
+/*
+ * The frames must reach the TAP in this order, byte for byte, with nothing
+ * before or between them; those below 14 octets must not arrive at all.
+ */
+static void cap_expect_seq(struct cap *c, uint8_t (*frames)[RF_PAGE], const uint32_t *sizes,
+                           unsigned n)
+{
+    static uint8_t got[70000];
+
+    for (unsigned i = 0; i < n; i++) {
+        int len;
+
+        if (sizes[i] < 14)
+            continue;
+        len = cap_any(c, got, sizeof(got), T_RSP);
+        CHECK(len >= 0, "frame %u of %u (%u octets, marker %#x) never reached the TAP", i, n,
+              sizes[i], frame_marker(frames[i], sizes[i]));
+        CHECK(len == (int)sizes[i] && !memcmp(got, frames[i], sizes[i]),
+              "frame %u of %u: %d octets (marker %#x) arrived where %u octets (marker %#x) were "
+              "due%s", i, n, len, frame_marker(got, (size_t)len), sizes[i],
+              frame_marker(frames[i], sizes[i]),
+              len == (int)sizes[i] ? ", with other octets" : "");
+    }
+}
+
+/*
+ * Whole records of the given sizes (csum[i] their checksum flags; none
+ * when csum is NULL), published at once: the frames arrive intact and in
+ * order, those below 14 octets not at all, and with quiet_ms nothing more
+ * within that time; the backend gives the ring back and answers nothing
+ * on the TX ring.
+ */
+static void whole_send_n(struct rfk *f, const uint32_t *sizes, const uint16_t *csum, unsigned n,
+                         int quiet_ms)
+{
+    static uint8_t frames[16][RF_PAGE], got[70000];
+    uint32_t rsp;
+    struct cap c;
+    int len;
+
+    CHECK(n <= 16, "whole_send_n: %u frames", n);
+    for (unsigned i = 0; i < n; i++) {
+        make_frame(frames[i], sizes[i], ++marker_seq);
+        whole_rec(f, csum ? csum[i] : 0, frames[i], sizes[i]);
+    }
+    rsp = f->shm->tx_rsp_prod;
+    CHECK(cap_open(&c, f->domid, f->devid) == 0, "capture on vif%u.%u", f->domid, f->devid);
+    publish_whole(f);
+    cap_expect_seq(&c, frames, sizes, n);
+    len = quiet_ms ? cap_any(&c, got, sizeof(got), quiet_ms) : -1;
+    cap_close(&c);
+    CHECK(len < 0, "a frame of %d octets (marker %#x) reached the TAP after the %u whole "
+          "records%s", len, frame_marker(got, (size_t)len), n,
+          len >= 0 && len < 14 ? ": a record below the Ethernet minimum was sent" : "");
+    wait_ring_drained(f);
+    CHECK(f->shm->tx_rsp_prod == rsp, "TX rsp_prod %u -> %u for whole records, which have no "
+          "request", rsp, f->shm->tx_rsp_prod);
+}
+
+static void whole_send_ok(struct rfk *f, uint32_t total)
+{
+    whole_send_n(f, &total, NULL, 1, 0);
+}
+
+/*
+ * Whole records on TX (8.7): small frames as records with no request, in
+ * the out ring's order with a flagged packet's record; around the ring and
+ * a full ring; the backend asks for an event at the next record
+ * (out_prod_event) and sends one when its release passes out_cons_event.
+ */
+static void test_ok_data_ring_whole_tx(void **state)
+{
+    static const uint32_t mix[4] = { 200, 18, 256, 100 };
+    static const uint16_t mix_csum[4] = { 0, 0, 0, XEN_NETIF_DATA_REC_DATA_VALIDATED };
+    uint32_t sizes[16];
+
+    (void)state;
+    CHECK(be_has(hostile_dom, 0, XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING_WHOLE, "1"),
+          "the backend does not offer %s = 1", XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING_WHOLE);
+    connect_ring_whole(1, 256, 256, true, false);
+    whole_send_ok(hf, 100);
+    /* Records A and B whole (B data validated), C a flagged packet's (1000
+     * octets, h = 256, the rest granted), D and E whole (E of tx-data-len);
+     * then C's request.  Frames in record order, one response. */
+    {
+        static uint8_t fr[5][RF_PAGE];
+        static const uint32_t sz[5] = { 100, 60, 1000, 18, 256 };
+        union netif_tx_sring_entry e;
+        uint16_t id = take_ids(hf, 1);
+        struct ns_queue_stats s0, s1;
+        uint32_t rsp;
+        struct cap c;
+
+        for (unsigned i = 0; i < 5; i++)
+            make_frame(fr[i], sz[i], ++marker_seq);
+        whole_rec(hf, 0, fr[0], sz[0]);
+        whole_rec(hf, XEN_NETIF_DATA_REC_DATA_VALIDATED, fr[1], sz[1]);
+        ring_frame(hf, fr[2], sz[2], id, 3, &e);
+        whole_rec(hf, 0, fr[3], sz[3]);
+        whole_rec(hf, 0, fr[4], sz[4]);
+        s0 = q0_stats(hf);
+        rsp = hf->shm->tx_rsp_prod;
+        CHECK(cap_open(&c, hf->domid, 0) == 0, "capture");
+        publish_out_prod(hf, ring_out_prod);
+        push_expect(hf, &e, 1, NETIF_RSP_OKAY);
+        cap_expect_seq(&c, fr, sz, 5);
+        cap_close(&c);
+        wait_ring_drained(hf);
+        CHECK(hf->shm->tx_rsp_prod == rsp + 1, "TX rsp_prod moved by %u for one request among "
+              "four whole records", hf->shm->tx_rsp_prod - rsp);
+        s1 = q0_stats(hf);
+        CHECK(s1.tx_packets == s0.tx_packets + 5, "tx_packets +%llu for five frames",
+              (unsigned long long)(s1.tx_packets - s0.tx_packets));
+    }
+    /* Around the 4096-octet ring more than twice: records straddle its end. */
+    for (unsigned round = 0; round < 16; round++)
+        whole_send_n(hf, mix, mix_csum, 4, 0);
+    CHECK(ring_out_prod > 2 * ring_size(hf), "the test did not wrap the ring (%u)", ring_out_prod);
+    /* A full ring: out_prod R ahead of out_cons, 16 records of 8 + 248 octets. */
+    for (unsigned i = 0; i < 16; i++)
+        sizes[i] = 248;
+    whole_send_n(hf, sizes, NULL, 16, 0);
+    /* A frontend waiting for space asks for an event at out_cons_event. */
+    {
+        uint32_t want = ring_out_prod + 1;
+        unsigned drained = 0;
+
+        while (drained < 100 && rfk_event(hf, 0))
+            drained++;
+        intf_set(hf, INTF_OFF(out_cons_event), want);
+        sizes[0] = 120;
+        sizes[1] = 64;
+        whole_send_n(hf, sizes, NULL, 2, 0);
+        CHECK(rfk_event(hf, T_RSP) == 1, "out_cons passed out_cons_event %u (now %u), but the "
+              "backend sent no event: a frontend waiting for space would hang", want,
+              ring_out_prod);
+    }
+    expect_alive(hf);
+    expect_bystanders();
+    hostile_finish();
+}
+
+/* Whole records below the Ethernet minimum (13 octets, none) are dropped and counted (tier a). */
+static void test_a_ring_whole_short(void **state)
+{
+    static const uint32_t first[3] = { 13, 0, 100 }, last[2] = { 100, 13 };
+    struct ns_queue_stats s0, s1;
+
+    (void)state;
+    connect_ring_whole(1, 256, 256, true, false);
+    whole_send_ok(hf, 100);
+    s0 = q0_stats(hf);
+    whole_send_n(hf, first, NULL, 3, 0);
+    s1 = q0_stats(hf);
+    CHECK(s1.drops[NS_DROP_MALFORMED] == s0.drops[NS_DROP_MALFORMED] + 2 &&
+          s1.tx_packets == s0.tx_packets + 1, "drops malformed +%llu, tx_packets +%llu for whole "
+          "records of 13, 0 and 100 octets; expected +2 and +1",
+          (unsigned long long)(s1.drops[NS_DROP_MALFORMED] - s0.drops[NS_DROP_MALFORMED]),
+          (unsigned long long)(s1.tx_packets - s0.tx_packets));
+    /* Last of a batch: nothing after the valid frame. */
+    whole_send_n(hf, last, NULL, 2, T_QUIET);
+    s0 = q0_stats(hf);
+    CHECK(s0.drops[NS_DROP_MALFORMED] == s1.drops[NS_DROP_MALFORMED] + 1,
+          "drops malformed +%llu for a whole record of 13 octets",
+          (unsigned long long)(s0.drops[NS_DROP_MALFORMED] - s1.drops[NS_DROP_MALFORMED]));
+    expect_alive(hf);
+    whole_send_ok(hf, 60);
+    ring_send_ok(hf, 700);
+    expect_bystanders();
+    hostile_finish();
+}
+
+/*
+ * Connect with whole records on TX (tx-data-len 256) and prove they work;
+ * then a marked frame of `total` octets as the next whole record's, at
+ * p->at (not written).  With `wrap` the ring is first filled to 24 octets
+ * before its end, so that record straddles it.
+ */
+static void whole_attack_begin(bool wrap, uint32_t total, struct ring_pkt *p)
+{
+    uint32_t sizes[16];
+    unsigned n = 1;
+
+    connect_ring_whole(1, 256, 256, true, false);
+    sizes[0] = 100;
+    if (wrap)
+        for (; n < 16; n++)
+            sizes[n] = 256;                 /* 112 + 15 * 264 = R - 24 */
+    whole_send_n(hf, sizes, NULL, n, 0);
+    CHECK(!wrap || ring_out_prod == ring_size(hf) - 24, "out_prod %u, expected %u", ring_out_prod,
+          ring_size(hf) - 24);
+    p->whole = true;
+    p->total = p->h = total;
+    p->marker = ++marker_seq;
+    p->id = 0;
+    p->at = ring_out_prod;
+    make_frame(p->frame, total, p->marker);
+}
+
+static void test_b_ring_whole_nonzero_id(void **state)
+{
+    (void)state;
+    for (int wrap = 0; wrap < 2; wrap++) {
+        struct ring_pkt p;
+
+        whole_attack_begin(wrap, 100, &p);
+        publish_out_prod(hf, out_record(hf, p.at, 100, wrap ? 0xffff : 1, XEN_NETIF_DATA_REC_WHOLE,
+                                        p.frame, 100));
+        ring_attack_end(&p, "nonzero id");
+    }
+}
+
+static void test_b_ring_whole_reserved_nonzero(void **state)
+{
+    (void)state;
+    for (int wrap = 0; wrap < 2; wrap++) {
+        struct ring_pkt p;
+
+        whole_attack_begin(wrap, 100, &p);
+        publish_out_prod(hf, out_record(hf, p.at, 100, 0, XEN_NETIF_DATA_REC_WHOLE |
+                                        (wrap ? 0x80000000u : 0x10000u), p.frame, 100));
+        ring_attack_end(&p, "unknown flags or reserved");
+    }
+}
+
+/* Flag bits besides WHOLE, CSUM_BLANK and DATA_VALIDATED: bit 3, bit 15. */
+static void test_b_ring_whole_unknown_flag(void **state)
+{
+    (void)state;
+    for (int wrap = 0; wrap < 2; wrap++) {
+        struct ring_pkt p;
+
+        whole_attack_begin(wrap, 100, &p);
+        publish_out_prod(hf, out_record(hf, p.at, 100, 0, XEN_NETIF_DATA_REC_WHOLE |
+                                        XEN_NETIF_DATA_REC_DATA_VALIDATED |
+                                        (wrap ? 0x8000u : 0x8u), p.frame, 100));
+        ring_attack_end(&p, "unknown flags or reserved");
+    }
+}
+
+/* len > tx-data-len: 257 octets all there, or a header saying 65535 over 300. */
+static void test_b_ring_whole_longer_than_tx_len(void **state)
+{
+    (void)state;
+    for (int wrap = 0; wrap < 2; wrap++) {
+        struct ring_pkt p;
+
+        whole_attack_begin(wrap, wrap ? 300 : 257, &p);
+        publish_out_prod(hf, out_record(hf, p.at, wrap ? 0xffff : 257, 0, XEN_NETIF_DATA_REC_WHOLE,
+                                        p.frame, p.total));
+        ring_attack_end(&p, "longer than");
+    }
+}
+
+/* Only the header published, or all but the last 8 octets (across the ring's end). */
+static void test_b_ring_whole_past_out_prod(void **state)
+{
+    (void)state;
+    for (int wrap = 0; wrap < 2; wrap++) {
+        struct ring_pkt p;
+        uint32_t end;
+
+        whole_attack_begin(wrap, 100, &p);
+        end = out_record(hf, p.at, 100, 0, XEN_NETIF_DATA_REC_WHOLE, p.frame, 100);
+        publish_out_prod(hf, wrap ? end - 8 : p.at + 8);
+        ring_attack_end(&p, "past the producer index");
+    }
+}
+
+/*
+ * With whole records, a flagged request still needs its record: none
+ * published, or only a whole record (which goes) before it.
+ */
+static void test_b_ring_whole_mode_no_record(void **state)
+{
+    (void)state;
+    for (int w = 0; w < 2; w++) {
+        static uint8_t fw[120];
+        struct ring_pkt p;
+
+        whole_attack_begin(false, 200, &p);
+        p.whole = false;
+        p.id = take_ids(hf, 1);
+        p.e = R(0, 0, NETTXF_data_ring, p.id, 200);
+        if (w) {
+            make_frame(fw, sizeof(fw), ++marker_seq);
+            whole_rec(hf, 0, fw, sizeof(fw));
+            publish_out_prod(hf, ring_out_prod);
+        }
+        ring_attack_end(&p, "no data ring record");
+    }
+}
+
+/* Without tx-data-ring-whole, a whole record where a flagged packet's record is due. */
+static void test_b_ring_whole_record_unnegotiated(void **state)
+{
+    (void)state;
+    for (int big = 0; big < 2; big++) {
+        struct ring_pkt p;
+
+        ring_attack_begin(big, true, &p);
+        publish_out_prod(hf, out_record(hf, p.at, (uint16_t)p.h, 0, XEN_NETIF_DATA_REC_WHOLE,
+                                        p.frame, p.h));
+        ring_attack_end(&p, "whole record where a flagged packet's record was due");
+    }
+}
+
+/* CPU time netstage-back has used so far, in ms (all its threads). */
+static long back_cpu_ms(void)
+{
+    char path[64], buf[1024], *p;
+    unsigned long ut = 0, st = 0;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)back_pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    p = strrchr(buf, ')');
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    return (long)((ut + st) * 1000 / (unsigned long)sysconf(_SC_CLK_TCK));
+}
+
+/*
+ * With whole records, a flagged packet's record published before its
+ * request (8.4 orders them so): the backend waits for the request asleep,
+ * not spinning on the record it has seen.
+ */
+static void test_ok_ring_whole_record_before_request(void **state)
+{
+    static uint8_t frame[200], got[RF_PAGE];
+    union netif_tx_sring_entry e;
+    uint32_t m = ++marker_seq;
+    uint16_t id;
+    long c0, c1;
+    struct cap c;
+
+    (void)state;
+    connect_ring_whole(1, 256, 256, true, false);
+    whole_send_ok(hf, 100);
+    make_frame(frame, sizeof(frame), m);
+    id = take_ids(hf, 1);
+    ring_frame(hf, frame, sizeof(frame), id, 0, &e);
+    publish_whole(hf);
+    sleep_ms(T_QUIET);
+    c0 = back_cpu_ms();
+    sleep_ms(1000);
+    c1 = back_cpu_ms();
+    CHECK(c0 >= 0 && c1 >= 0, "cannot read the CPU time of netstage-back");
+    CHECK(c1 - c0 < 300, "netstage-back used %ld ms of CPU in 1000 ms while its out ring held a "
+          "flagged packet's record and the request was not yet published: it spins", c1 - c0);
+    CHECK(cap_open(&c, hf->domid, 0) == 0, "capture");
+    push_expect(hf, &e, 1, NETIF_RSP_OKAY);
+    CHECK(cap_next(&c, m, got, sizeof(got), T_RSP) == (int)sizeof(frame) &&
+          !memcmp(got, frame, sizeof(frame)), "the flagged frame did not arrive intact");
+    cap_close(&c);
+    expect_ring_drained(hf);
+    expect_alive(hf);
+    hostile_finish();
+}
+
+/* Until in_prod is want (at most T_RSP): its last value. */
+static uint32_t wait_in_prod(struct rfk *f, uint32_t want)
+{
+    long deadline = now_ms() + T_RSP;
+    uint32_t v;
+
+    while ((v = intf_get(f, INTF_OFF(in_prod))) != want && now_ms() < deadline)
+        sleep_ms(1);
+    return v;
+}
+
+/* The in-ring record at index `at` is a whole record of frame's n octets, zero-padded. */
+static void expect_in_whole(struct rfk *f, uint32_t at, const uint8_t *frame, uint32_t n)
+{
+    static uint8_t buf[RF_PAGE];
+    struct xen_netif_data_ring_rec h;
+    uint32_t rec = XEN_NETIF_DATA_RING_REC_SIZE(n);
+
+    ring_read(f, RF_DRING_IN, at, &h, sizeof(h));
+    CHECK(h.len == n && h.id == 0 && h.flags == XEN_NETIF_DATA_REC_WHOLE && h.reserved == 0,
+          "in-ring record at %u: {len %u, id %u, flags %#x, reserved %u}, expected a whole "
+          "record {%u, 0, %#x, 0}", at, h.len, h.id, h.flags, h.reserved, n,
+          XEN_NETIF_DATA_REC_WHOLE);
+    ring_read(f, RF_DRING_IN, at + 8, buf, rec - 8);
+    CHECK(!memcmp(buf, frame, n), "the whole record at %u does not hold the frame", at);
+    for (uint32_t k = n; k < rec - 8; k++)
+        CHECK(buf[k] == 0, "padding octet %u of the whole record at %u is %#x", k - n, at, buf[k]);
+}
+
+/*
+ * Whole records on RX (8.7): a small frame is one whole record in the in
+ * ring and consumes no request (an event if in_prod passes
+ * in_prod_event); a larger one still takes its request with a flagged
+ * record; with the in ring full the backend waits for space (asking at
+ * in_cons_event) instead of falling back to plain netif.
+ */
+static void test_ok_data_ring_whole_rx(void **state)
+{
+    static uint8_t small[100], big[300], fill[17][248], buf[RF_PAGE];
+    const struct netif_rx_response *rsp = &hf->shm->rx_rsp[0];
+    struct xen_netif_data_ring_rec h;
+    struct netif_rx_request r;
+    uint32_t v, cons, full;
+    unsigned drained = 0;
+    struct cap c;
+
+    (void)state;
+    connect_ring_whole(1, 256, 256, false, true);
+    memset(buf, JUNK, sizeof(buf));
+    CHECK(rfk_fill(hf, RF_RX_POOL, 4, 0, buf, RF_PAGE) == 0, "junk the RX page");
+    r = (struct netif_rx_request){ .id = 9, .gref = hf->shm->refs.rx_pool[4] };
+    CHECK(rfk_rx_post(hf, &r, 1, 1) == 0, "post");
+    while (drained < 100 && rfk_event(hf, 0))
+        drained++;
+    intf_set(hf, INTF_OFF(in_prod_event), 1);
+    /* 100 octets: a whole record at 0, and an event. */
+    make_frame(small, sizeof(small), ++marker_seq);
+    CHECK(cap_open(&c, hf->domid, 0) == 0, "open the TAP");
+    CHECK(cap_send(&c, small, sizeof(small)) == 0, "inject: %s", strerror(errno));
+    v = wait_in_prod(hf, 112);
+    CHECK(v == 112, "in_prod %u after a 100-octet frame, expected 112 (one whole record)", v);
+    expect_in_whole(hf, 0, small, sizeof(small));
+    CHECK(hf->shm->rx_rsp_prod == 0, "RX rsp_prod %u after a whole record, expected 0",
+          hf->shm->rx_rsp_prod);
+    CHECK(rfk_event(hf, T_RSP) == 1, "in_prod passed in_prod_event 1, but the backend sent no "
+          "event");
+    CHECK(rfk_read(hf, RF_RX_POOL, 4, 0, buf, RF_PAGE) == 0, "read the RX page");
+    for (uint32_t p = 0; p < RF_PAGE; p++)
+        CHECK(buf[p] == JUNK, "RX page octet %u is %#x after a whole record: the posted page "
+              "was written", p, buf[p]);
+    /* 300 octets: request 9 is still there for it: a flagged record and a response. */
+    make_frame(big, sizeof(big), ++marker_seq);
+    CHECK(cap_send(&c, big, sizeof(big)) == 0, "inject: %s", strerror(errno));
+    CHECK(rfk_rx_collect(hf, 1, T_RSP) == 1, "no RX response for a 300-octet frame (request 9 "
+          "should still be posted after the whole record)");
+    CHECK(rsp->id == 9 && rsp->status == 300 && (rsp->flags & NETRXF_data_ring) &&
+          !(rsp->flags & NETRXF_more_data), "RX response id %u status %d flags %#x, expected "
+          "id 9 status 300 with NETRXF_data_ring", rsp->id, rsp->status, rsp->flags);
+    v = intf_get(hf, INTF_OFF(in_prod));
+    CHECK(v == 112 + 264, "in_prod %u, expected %u", v, 112 + 264);
+    ring_read(hf, RF_DRING_IN, 112, &h, sizeof(h));
+    CHECK(h.len == 256 && h.id == 9 && h.flags == 0 && h.reserved == 0, "RX record {len %u, id "
+          "%u, flags %#x, reserved %u}, expected {256, 9, 0, 0}", h.len, h.id, h.flags,
+          h.reserved);
+    ring_read(hf, RF_DRING_IN, 120, buf, 256);
+    CHECK(!memcmp(buf, big, 256), "the flagged record does not hold the frame's first 256 octets");
+    CHECK(rfk_read(hf, RF_RX_POOL, 4, 0, buf, RF_PAGE) == 0, "read the RX page");
+    CHECK((uint32_t)rsp->offset + 300 <= RF_PAGE && !memcmp(buf + rsp->offset + 256, big + 256, 44),
+          "octets [256, 300) are not in the posted page at offset %u", rsp->offset);
+    /* 16 whole records of 8 + 248 fill the ring; the 17th frame waits, a request posted or not. */
+    cons = 112 + 264;
+    full = cons + ring_size(hf);
+    intf_set(hf, INTF_OFF(in_cons), cons);
+    r = (struct netif_rx_request){ .id = 11, .gref = hf->shm->refs.rx_pool[5] };
+    CHECK(rfk_rx_post(hf, &r, 1, 1) == 0, "post");
+    for (unsigned i = 0; i < 17; i++) {
+        make_frame(fill[i], sizeof(fill[i]), ++marker_seq);
+        CHECK(cap_send(&c, fill[i], sizeof(fill[i])) == 0, "inject: %s", strerror(errno));
+    }
+    v = wait_in_prod(hf, full);
+    CHECK(v == full, "in_prod %u, expected %u: 16 whole records of 256 octets after in_cons %u",
+          v, full, cons);
+    sleep_ms(T_QUIET);
+    v = intf_get(hf, INTF_OFF(in_prod));
+    CHECK(v == full && hf->shm->rx_rsp_prod == 1, "in_prod %u, RX rsp_prod %u with the in ring "
+          "full: the 17th frame did not wait (8.7), it went past the ring", v,
+          hf->shm->rx_rsp_prod);
+    wait_armed(hf, INTF_OFF(in_cons_event), cons, "in_cons");
+    for (unsigned i = 0; i < 16; i++)
+        expect_in_whole(hf, cons + 256 * i, fill[i], sizeof(fill[i]));
+    intf_set(hf, INTF_OFF(in_cons), full);
+    if (event_due(intf_get(hf, INTF_OFF(in_cons_event)), cons, full))
+        CHECK(rfk_rx_post(hf, NULL, 0, 0) == 0, "notify");
+    v = wait_in_prod(hf, full + 256);
+    CHECK(v == full + 256, "in_prod %u, expected %u once in_cons gave the ring back", v,
+          full + 256);
+    expect_in_whole(hf, full, fill[16], sizeof(fill[16]));
+    CHECK(hf->shm->rx_rsp_prod == 1, "RX rsp_prod %u: a whole record took request 11",
+          hf->shm->rx_rsp_prod);
+    cap_close(&c);
+    expect_alive(hf);
+    expect_bystanders();
+    hostile_finish();
+}
+
 /* ---- data ring, connect time (8.1, 8.2): refused with a reason, never mapped --------- */
 
 struct bad_ring_connect {
@@ -2583,6 +3175,27 @@ static void m_ring_tx_len_hex(struct rf_shm *s)
     ov_set(s, XEN_NETIF_STAGING_KEY_TX_DATA_LEN, "0x100");
 }
 
+static void m_ring_tx_whole_2(struct rf_shm *s)
+{
+    ov_set(s, XEN_NETIF_STAGING_KEY_TX_DATA_RING_WHOLE, "2");
+}
+static void m_ring_rx_whole_0(struct rf_shm *s)
+{
+    ov_set(s, XEN_NETIF_STAGING_KEY_RX_DATA_RING_WHOLE, "0");
+}
+static void m_ring_tx_whole_yes(struct rf_shm *s)
+{
+    ov_set(s, XEN_NETIF_STAGING_KEY_TX_DATA_RING_WHOLE, "yes");
+}
+static void m_ring_tx_whole_1(struct rf_shm *s)
+{
+    ov_set(s, XEN_NETIF_STAGING_KEY_TX_DATA_RING_WHOLE, "1");
+}
+static void m_ring_rx_whole_1(struct rf_shm *s)
+{
+    ov_set(s, XEN_NETIF_STAGING_KEY_RX_DATA_RING_WHOLE, "1");
+}
+
 static const struct bad_ring_connect bad_ring_connects[] = {
     { "data ring: ring_order 0", 1, 256, 256, m_ring_order_0, "data ring order 0 " },
     { "data ring: ring_order 7 > staging-data-ring-max-order 6", 1, 256, 256, m_ring_order_7,
@@ -2624,6 +3237,16 @@ static const struct bad_ring_connect bad_ring_connects[] = {
       m_ring_tx_len_65536, "tx-data-len: not a length" },
     { "data ring: tx-data-len \"0x100\"", 1, 256, 0, m_ring_tx_len_hex,
       "tx-data-len: not a length" },
+    { "data ring: tx-data-ring-whole \"2\"", 1, 256, 256, m_ring_tx_whole_2,
+      "tx-data-ring-whole: not \"1\"" },
+    { "data ring: rx-data-ring-whole \"0\"", 1, 256, 256, m_ring_rx_whole_0,
+      "rx-data-ring-whole: not \"1\"" },
+    { "data ring: tx-data-ring-whole \"yes\"", 1, 256, 256, m_ring_tx_whole_yes,
+      "tx-data-ring-whole: not \"1\"" },
+    { "data ring: tx-data-ring-whole without tx-data-len", 1, 0, 256, m_ring_tx_whole_1,
+      "tx-data-ring-whole: whole records for a direction without the ring" },
+    { "data ring: rx-data-ring-whole without rx-data-len", 1, 256, 0, m_ring_rx_whole_1,
+      "rx-data-ring-whole: whole records for a direction without the ring" },
 };
 
 static void test_ring_connect_bad(void **state)
@@ -2833,6 +3456,9 @@ static void test_zzz_data_ring_not_offered(void **state)
     CHECK(!be_has(hostile_dom, 0, XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING, NULL) &&
           !be_has(hostile_dom, 0, XEN_NETIF_STAGING_KEY_DATA_RING_MAX_ORDER, NULL),
           "--data-ring-max-order 0, yet the backend offers a data ring");
+    CHECK(!be_has(hostile_dom, 0, XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING_WHOLE, NULL),
+          "--data-ring-max-order 0, yet the backend offers whole records (%s)",
+          XEN_NETIF_STAGING_KEY_FEATURE_DATA_RING_WHOLE);
     hostile_base = usage_of(hostile_dom);
     hf = rfk_spawn(hostile_dom, KID_MAX_SECONDS);
     CHECK(hf, "spawn the hostile frontend");
@@ -3030,6 +3656,17 @@ int main(void)
         T(test_b_ring_record_past_out_prod),
         T(test_a_ring_unusable_flags),
         T(test_b_ring_in_cons_misaligned),
+        T(test_ok_data_ring_whole_tx),
+        T(test_a_ring_whole_short),
+        T(test_b_ring_whole_nonzero_id),
+        T(test_b_ring_whole_reserved_nonzero),
+        T(test_b_ring_whole_unknown_flag),
+        T(test_b_ring_whole_longer_than_tx_len),
+        T(test_b_ring_whole_past_out_prod),
+        T(test_b_ring_whole_mode_no_record),
+        T(test_b_ring_whole_record_unnegotiated),
+        T(test_ok_ring_whole_record_before_request),
+        T(test_ok_data_ring_whole_rx),
     };
 
     signal(SIGPIPE, SIG_IGN);
