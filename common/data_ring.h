@@ -125,9 +125,17 @@ static inline uint8_t *ns_dring_next_head(const struct ns_dring *r, uint32_t *co
 static inline void ns_dring_commit_flags(struct ns_dring *r, uint16_t id, uint16_t flags,
                                          uint16_t len)
 {
-    struct xen_netif_data_ring_rec h = { .len = len, .id = id, .flags = flags, .reserved = 0 };
+    /* The header (struct xen_netif_data_ring_rec: len, id, flags, reserved
+     * = 0, in native order) as one 8-octet word: built field by field in
+     * memory it cost a small packet a dozen instructions. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t h = (uint64_t)len | (uint64_t)id << 16 | (uint64_t)flags << 32;
+#else
+    uint64_t h = (uint64_t)len << 48 | (uint64_t)id << 32 | (uint64_t)flags << 16;
+#endif
     uint32_t tail = len & (XEN_NETIF_DATA_RING_ALIGN - 1);
 
+    _Static_assert(sizeof(struct xen_netif_data_ring_rec) == sizeof(h), "one word");
     memcpy(r->data + (r->prod & (r->size - 1)), &h, sizeof(h));
     if (tail)
         memset(r->data + ((r->prod + NS_DRING_HDR + len) & (r->size - 1)), 0,
