@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../../tools/xen/lab.sh"
 need_root
 BUILD=${BUILD:-build/release}
-EXPECTED=${XEN_SCENARIOS:-1 2 3 4 5 6}
+EXPECTED=${XEN_SCENARIOS:-1 2 3 4 5 6 7}
 LOG="$XEN_LAB/serial.log"
 t0=$(now)
 
