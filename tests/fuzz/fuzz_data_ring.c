@@ -38,8 +38,7 @@
  *     8 our producer end writes a whole record: len o[1..2] % (max_len
  *       + 1), checksum flags o[3] bits 1-2 (CSUM_BLANK, DATA_VALIDATED),
  *       o[5] bit 0: in place at ns_dring_next_head (when it does not
- *       wrap), else written (wrapped) by the operation; then
- *       ns_dring_commit_whole
+ *       wrap) and ns_dring_commit_whole, else ns_dring_put_whole
  *   then the ring's R octets.
  *
  * The ring is a heap allocation of exactly R octets, and each take's
@@ -449,11 +448,16 @@ static void op_put_whole(struct fz *f, const uint8_t *o)
     if ((o[5] & 1) && len <= contiguous) {
         for (i = 0; i < len; i++)
             head[i] = pattern(seed, i);
+        ns_dring_commit_whole(&f->p, csum, len);
     } else {
+        uint8_t *src = malloc(len ? len : 1);
+
+        check(src != NULL);
         for (i = 0; i < len; i++)
-            f->data[(old_prod + 8 + i) & f->mask] = pattern(seed, i);
+            src[i] = pattern(seed, i);
+        ns_dring_put_whole(&f->p, csum, src, len);
+        free(src);
     }
-    ns_dring_commit_whole(&f->p, csum, len);
     producer_check(f, old_prod, len, 0, (uint16_t)(XEN_NETIF_DATA_REC_WHOLE | csum), seed);
 }
 
