@@ -323,6 +323,28 @@ static inline int ns_dring_take_whole(struct ns_dring *r, uint8_t *out, uint16_t
     return (int)len;
 }
 
+/* ns_dring_take_next_whole: the next record is not a whole one (or there is none). */
+#define NS_DRING_NOT_WHOLE (-2)
+
+/*
+ * Take the next record if it is a whole one: its length (0..max_len,
+ * which the caller judges as a packet), its checksum flags in
+ * *csum_flags.  NS_DRING_NOT_WHOLE when nothing is published or the next
+ * record is the head of a netif packet (its header stays held for that
+ * packet's take); -1 with *why when the producer broke the ring.
+ */
+static inline int ns_dring_take_next_whole(struct ns_dring *r, uint8_t *out, uint16_t *csum_flags,
+                                           const char **why)
+{
+    int held = ns_dring_peek(r, why);
+
+    if (held < 0)
+        return -1;
+    if (held == 0 || !ns_dring_held_whole(r))
+        return NS_DRING_NOT_WHOLE;
+    return ns_dring_take_whole(r, out, csum_flags, why);
+}
+
 /*
  * Whether there is a record to act on now (no side effects): a held whole
  * record, or with no header held one published past our index.  A held

@@ -156,11 +156,10 @@ static inline int take_whole(struct front_queue *q, struct ns_dring *dring, uint
     struct ns_pkt_meta csum = { 0 };
     const char *why;
     uint16_t flags;
-    int len, held = ns_dring_peek(dring, &why);
+    int len = ns_dring_take_next_whole(dring, q->frame, &flags, &why);
 
-    if (held == 0 || (held > 0 && !ns_dring_held_whole(dring)))
-        return 0; /* nothing published, or a ring packet's record is next */
-    len = held < 0 ? -1 : ns_dring_take_whole(dring, q->frame, &flags, &why);
+    if (len == NS_DRING_NOT_WHOLE)
+        return 0;
     if (len < 0) {
         front_queue_fatal(q, "%s", why);
         return -1;

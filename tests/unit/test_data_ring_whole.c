@@ -428,6 +428,39 @@ static void test_mixed_sequence(void **state)
     assert_int_equal(t->c.cons, 16 + 40 + 72);
 }
 
+/* The same sequence through ns_dring_take_next_whole, the consumers' one call. */
+static void test_take_next_whole(void **state)
+{
+    struct pair *t = *state;
+    const char *why = NULL;
+    uint8_t out[MAX_LEN];
+    uint16_t csum = 0xffff;
+
+    assert_int_equal(ns_dring_take_next_whole(&t->c, out, &csum, &why), NS_DRING_NOT_WHOLE);
+    put_whole(t, BLANK, 3, 12);
+    put_flagged(t, 4, 30, 13);
+    put_whole(t, VALID, 60, 14);
+    ns_dring_publish(&t->p);
+    assert_int_equal(ns_dring_take_next_whole(&t->c, out, &csum, &why), 3);
+    assert_int_equal(csum, BLANK);
+    for (uint32_t i = 0; i < 3; i++)
+        assert_int_equal(out[i], pattern(12, i));
+    /* A netif packet's head: not taken, and held for that packet's take. */
+    assert_int_equal(ns_dring_take_next_whole(&t->c, out, &csum, &why), NS_DRING_NOT_WHOLE);
+    assert_int_equal(ns_dring_take_next_whole(&t->c, out, &csum, &why), NS_DRING_NOT_WHOLE);
+    assert_true(t->c.have_hdr);
+    assert_int_equal(t->c.cons, 16);
+    assert_int_equal(ns_dring_take(&t->c, 4, 30, out, &why), 30);
+    assert_int_equal(ns_dring_take_next_whole(&t->c, out, &csum, &why), 60);
+    assert_int_equal(csum, VALID);
+    assert_int_equal(ns_dring_take_next_whole(&t->c, out, &csum, &why), NS_DRING_NOT_WHOLE);
+    /* A producer index that is not a multiple of 8: the ring is broken. */
+    t->prod_idx = t->c.cons + 4;
+    why = NULL;
+    assert_int_equal(ns_dring_take_next_whole(&t->c, out, &csum, &why), -1);
+    assert_non_null(why);
+}
+
 /* ---- events ---- */
 
 /* ev in (old, new], free-running: including across 2^32. */
@@ -563,6 +596,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_whole_round_trip),
         T(test_held_flagged_is_not_work),
+        T(test_take_next_whole),
         T(test_whole_wraps),
         T(test_peek_empty_then_published),
         T(test_peek_bad_prod),
