@@ -409,37 +409,17 @@ static void producer_check(struct fz *f, uint32_t old_prod, uint16_t len, uint16
     check(f->p_prod_idx == f->p.prod);
 }
 
-static void op_put(struct fz *f, const uint8_t *o)
+/*
+ * Our producer end writes a record of len octets, in place or by put: a
+ * flagged packet's (id from the input, flags 0) or, with whole, a whole
+ * record (id 0, WHOLE and the input's checksum flags).
+ */
+static void op_put(struct fz *f, const uint8_t *o, bool whole)
 {
     uint16_t len = (uint16_t)(le16(o + 1) % ((uint32_t)f->max_len + 1));
-    uint16_t id = le16(o + 3);
-    uint32_t old_prod = f->p.prod, contiguous = 0, i;
-    uint8_t *head = producer_room(f, ns_dring_rec_size(len), &contiguous);
-
-    if (!head)
-        return;
-    if ((o[5] & 1) && len <= contiguous) {
-        for (i = 0; i < len; i++)
-            head[i] = pattern(id, i);
-        ns_dring_commit(&f->p, id, len);
-    } else {
-        uint8_t *src = malloc(len ? len : 1);
-
-        check(src != NULL);
-        for (i = 0; i < len; i++)
-            src[i] = pattern(id, i);
-        ns_dring_put(&f->p, id, src, len);
-        free(src);
-    }
-    producer_check(f, old_prod, len, id, 0, id);
-}
-
-static void op_put_whole(struct fz *f, const uint8_t *o)
-{
-    uint16_t len = (uint16_t)(le16(o + 1) % ((uint32_t)f->max_len + 1));
-    uint16_t csum = (uint16_t)(o[3] & (XEN_NETIF_DATA_REC_CSUM_BLANK |
-                                       XEN_NETIF_DATA_REC_DATA_VALIDATED));
-    uint16_t seed = (uint16_t)(len ^ 0x5a5a);
+    uint16_t id = whole ? 0 : le16(o + 3);
+    uint16_t csum = whole ? (uint16_t)(o[3] & NS_DRING_REC_CSUM_FLAGS) : 0;
+    uint16_t seed = whole ? (uint16_t)(len ^ 0x5a5a) : id;
     uint32_t old_prod = f->p.prod, contiguous = 0, i;
     uint8_t *head = producer_room(f, ns_dring_rec_size(len), &contiguous);
 
@@ -448,17 +428,24 @@ static void op_put_whole(struct fz *f, const uint8_t *o)
     if ((o[5] & 1) && len <= contiguous) {
         for (i = 0; i < len; i++)
             head[i] = pattern(seed, i);
-        ns_dring_commit_whole(&f->p, csum, len);
+        if (whole)
+            ns_dring_commit_whole(&f->p, csum, len);
+        else
+            ns_dring_commit(&f->p, id, len);
     } else {
         uint8_t *src = malloc(len ? len : 1);
 
         check(src != NULL);
         for (i = 0; i < len; i++)
             src[i] = pattern(seed, i);
-        ns_dring_put_whole(&f->p, csum, src, len);
+        if (whole)
+            ns_dring_put_whole(&f->p, csum, src, len);
+        else
+            ns_dring_put(&f->p, id, src, len);
         free(src);
     }
-    producer_check(f, old_prod, len, 0, (uint16_t)(XEN_NETIF_DATA_REC_WHOLE | csum), seed);
+    producer_check(f, old_prod, len, id,
+                   whole ? (uint16_t)(XEN_NETIF_DATA_REC_WHOLE | csum) : 0, seed);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -503,10 +490,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 2: op_release(&f); break;
         case 3: op_header(&f, o); break;
         case 4: op_cons_idx(&f, o); break;
-        case 5: op_put(&f, o); break;
+        case 5: op_put(&f, o, false); break;
         case 6: op_peek(&f); break;
         case 7: op_take_whole(&f); break;
-        default: op_put_whole(&f, o); break;
+        default: op_put(&f, o, true); break;
         }
         check_consumer(&f);
     }
