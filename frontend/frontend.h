@@ -33,13 +33,17 @@
 #define FRONT_IDS 256u                 /* ids per direction = ring size = slots */
 #define FRONT_NO_ID 0xffffu
 #define FRONT_FRAME_MAX (XEN_NETIF_NR_SLOTS_MIN * FRONT_PAGE)
+/* 2^5 pages per queue (64 KiB each way): the order `make bench` found fast
+ * for 64..1500-byte packets; the backend may cap it (netif-staging.md 8.1). */
+#define FRONT_DATA_RING_ORDER_DEFAULT 5u
 
 struct front_opts {
     unsigned queues;                   /* wanted; capped by multi-queue-max-queues */
     bool staging;                      /* use staging when the backend offers it */
     unsigned slot_len;                 /* wanted L; capped by staging-slot-len-max */
     unsigned data_ring_order;          /* wanted data ring order; 0: slots (capped by the
-                                        * backend's staging-data-ring-max-order) */
+                                        * backend's staging-data-ring-max-order; slots
+                                        * too when the backend offers no ring) */
     bool whole_records;                /* whole records on a data ring when offered (8.7) */
     bool split;                        /* split event channels when offered */
     unsigned busy_poll_us;

@@ -28,10 +28,10 @@ static void usage(FILE *out)
           "  --no-staging           never use staging grants\n"
           "  --slot-len L           staging slot length wanted (power of two, 64..4096,\n"
           "                         default 256; capped by the backend)\n"
-          "  --data-ring-order N    send packet heads through a data ring of 2^N pages\n"
-          "                         instead of slots when the backend offers one (0..9,\n"
-          "                         default 0: slots; capped by the backend); the heads\n"
-          "                         are up to --slot-len octets\n"
+          "  --data-ring-order N    send packets through a data ring of 2^N pages per\n"
+          "                         queue when the backend offers one, slots otherwise\n"
+          "                         (0..9, default 5; 0: always slots; capped by the\n"
+          "                         backend); the heads are up to --slot-len octets\n"
           "  --no-whole-records     on a data ring, put every packet on the netif ring\n"
           "                         too (default: a small packet is one whole record,\n"
           "                         with no ring request, when the backend offers it)\n"
@@ -82,7 +82,8 @@ static int parse_options(int argc, char **argv, struct front_opts *o, bool *verb
     };
     int c;
 
-    *o = (struct front_opts){ .queues = 2, .staging = true, .whole_records = true, .slot_len = 256, .split = true,
+    *o = (struct front_opts){ .queues = 2, .staging = true, .data_ring_order = FRONT_DATA_RING_ORDER_DEFAULT,
+                              .whole_records = true, .slot_len = 256, .split = true,
                               .busy_poll_us = 50, .ifname = "eth%u", .domid = ~0u };
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {

@@ -29,13 +29,16 @@ echo "vif $domid.0 connected; guest1 eth0 is 10.77.0.2"
 step "negotiated (xenstore, as dom0 sees it)"
 be=/local/domain/0/backend/vif/$domid/0
 fe=/local/domain/$domid/device/vif/0
-for k in feature-staging-slots staging-slot-len-max multi-queue-max-queues \
+for k in feature-staging-slots staging-slot-len-max feature-staging-data-ring \
+         staging-data-ring-max-order feature-staging-data-ring-whole multi-queue-max-queues \
          feature-split-event-channels hotplug-status; do
     printf '  backend  %-32s = %s\n' "$k" "$(simnet_xs read "$be/$k")"
 done
 nq=$(simnet_xs read "$fe/multi-queue-num-queues" 2>/dev/null || echo 1)
 printf '  frontend %-32s = %s\n' multi-queue-num-queues "$nq"
-for k in tx-data-ref tx-data-len rx-data-ref rx-data-len event-channel-tx event-channel-rx; do
+# netstage-front's default: a data ring per queue, small packets as whole records.
+for k in data-ring-ref tx-data-len rx-data-len tx-data-ring-whole rx-data-ring-whole \
+         event-channel-tx event-channel-rx; do
     printf '  frontend %-32s = %s\n' "queue-0/$k" "$(simnet_xs read "$fe/queue-0/$k")"
 done
 

@@ -1,8 +1,9 @@
 #!/bin/bash
 # End-to-end data ring mode (docs/netif-staging.md section 8): packet heads
 # go through a circular byte ring per direction instead of staging slots.
-# netstage-back offers it by default; netstage-front uses it only with
-# --data-ring-order N.  One simulated host per group, IPv6 off in the
+# netstage-back offers it by default, and netstage-front uses a ring of
+# order 5 unless told otherwise (--data-ring-order N; 0 for slots).  One
+# simulated host per group, IPv6 off in the
 # namespaces so that nothing but the test's own traffic crosses the vif.
 # The head length H is read from the frontend's tx-data-len, never assumed.
 #
@@ -18,6 +19,10 @@
 # grant-mapped.  A group ends with no peer-fatal error, no malformed drop
 # and no warning or error in either daemon's log.
 #
+#   default_*      netstage-front with no ring option, 1 queue
+#     keys           a ring of the default order (5, read from its --help)
+#                    with whole records both ways, as ring_keys below says
+#     traffic        ping and a transfer each way
 #   ring_*         --data-ring-order 3 (16 KiB each way), 1 queue
 #     setup          the vif connects
 #     keys           the backend offers feature-staging-data-ring = 1,
@@ -75,7 +80,7 @@
 #     traffic        ping and a transfer each way
 #   reconnect_*    the frontend (ring of order 3) stopped with SIGTERM (it
 #                  must exit 0) and started again
-#     to_slots       without --data-ring-order: data-ring-ref is removed,
+#     to_slots       with --data-ring-order 0: data-ring-ref is removed,
 #                    the slot keys written, data_ring_order 0 on both ends
 #                    (the backend let the ring go), traffic passes
 #     to_ring        with --data-ring-order 2: the slot keys are removed, a
@@ -111,6 +116,8 @@ LOG_ALLOWED=""     # warnings a group expects in the daemons' logs (an ERE)
 # netstage-back's default --data-ring-max-order, as its --help states it.
 DEFAULT_MAX=$("$SIMNET_BIN/netstage-back" --help |
     sed -n 's/.*default \([0-9][0-9]*\); 0: offer slots only.*/\1/p')
+FRONT_DEFAULT=$("$SIMNET_BIN/netstage-front" --help |
+    sed -n 's/.*default \([0-9][0-9]*\); 0: always slots.*/\1/p')
 
 no_ipv6() { # no_ipv6 NS: no IPv6 in a namespace (now, and for interfaces made later)
     ip netns exec "$(simnet_ns "$1")" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
@@ -646,6 +653,12 @@ teardown() {
 
 [ -x "$FC" ] || { echo "e2e: $FC is missing (make)"; exit 1; }
 e2e_is_num "$DEFAULT_MAX" || { echo "e2e: no default ring order in netstage-back --help"; exit 1; }
+e2e_is_num "$FRONT_DEFAULT" || { echo "e2e: no default ring order in netstage-front --help"; exit 1; }
+
+e2e_case default_setup setup default -- --queues 1 </dev/null
+e2e_case default_keys keys ring "$FRONT_DEFAULT" 1 "$DEFAULT_MAX" </dev/null
+e2e_case default_traffic traffic </dev/null
+e2e_case default_clean_exit teardown </dev/null
 
 e2e_case ring_setup setup ring -- --queues 1 --data-ring-order 3 </dev/null
 e2e_case ring_keys keys ring 3 1 "$DEFAULT_MAX" </dev/null
@@ -699,7 +712,7 @@ e2e_case capped_clean_exit teardown </dev/null
 
 e2e_case reconnect_setup setup reconnect -- --queues 1 --data-ring-order 3 </dev/null
 e2e_case reconnect_ring_keys keys ring 3 1 "$DEFAULT_MAX" </dev/null
-e2e_case reconnect_to_slots reconnect slots 0 </dev/null
+e2e_case reconnect_to_slots reconnect slots 0 --data-ring-order 0 </dev/null
 e2e_case reconnect_to_ring reconnect ring 2 --data-ring-order 2 </dev/null
 e2e_case reconnect_clean_exit teardown </dev/null
 

@@ -4,16 +4,19 @@
 # a byte-checked 4 MiB TCP transfer each way, and the counters of both ends
 # (`netstage stat --json`) checked against what the options should give.
 #
-# Dimensions (32 combinations in all):
+# Dimensions (40 combinations in all):
 #   B  backend staging   on | off (--no-staging)
 #   F  frontend staging  on | off (--no-staging)
 #   Q  queues            1 | 2    (frontend --queues; the backend offers 2)
 #   E  event channels    single (frontend --single-event-channel) | split
 #   R  remainder         copy | map (backend --remainder map)
+#   D  staging kind      ring (the frontend's default data ring) | slots
+#                        (frontend --data-ring-order 0); only with staging
+#                        on, since without it neither is used
 #
 # Staging is negotiated only when both ends want it, so B x F gives one
 # "staging on" case and three ways of it being off, each taken by a
-# different end.  The covering set (14 combinations, about 3 s each):
+# different end.  The covering set (19 combinations, about 3 s each):
 #
 #   * all four B x F combinations x {1 queue, single, copy} and
 #     {2 queues, split, map}: every value of Q, E and R with staging on and
@@ -25,50 +28,64 @@
 #       1q single map   pairs (1q, map), (single, map)
 #       2q single copy  pairs (2q, single), (2q, copy)
 #       1q split copy   pairs (1q, split), (split, copy)
+#   * every staging-on row once with the data ring and once with slots,
+#     so each of them meets every value of Q, E and R.
 #
 # E2E_MATRIX=full runs all 32 combinations instead.
 #
 # Counters checked for each combination, on both ends unless said:
 #   state connected; the queue count, split or single event channels and
 #   the remainder mode as asked; slot lengths 256 on every queue when both
-#   ends stage, 0 otherwise; tx_staged and rx_staged > 0 when both stage,
+#   ends stage (the head length on a data ring), 0 otherwise; the data
+#   ring order (5) on every queue with D = ring, 0 otherwise; tx_staged and rx_staged > 0 when both stage,
 #   and == 0 (with their byte counts) on every queue otherwise; the bytes of
 #   both transfers counted each way; no drops for malformed packets, failed
 #   grants, oversize packets or offloads and no errors; on the backend in
 #   map mode more grant maps than the staging areas it maps at connect
-#   (packets past the slot were mapped; with staging, fallback_beyond_slot
-#   > 0 shows there were such packets), and in copy mode no more maps than
-#   those areas.
+#   (a slot area per direction, or a data ring's interface page and its
+#   two halves) (packets past the slot were mapped; with staging,
+#   fallback_beyond_slot > 0 shows there were such packets), and in copy
+#   mode no more maps than those areas.
 set -u
 BUILD=${BUILD:-build/release}
 . tests/e2e/lib.sh
 
 BYTES=$((4 * 1024 * 1024))
 SLOT=256       # the frontend's default slot length (the backend accepts up to 4096)
+ORDER=$("$SIMNET_BIN/netstage-front" --help |   # its default data ring order
+    sed -n 's/.*default \([0-9][0-9]*\); 0: always slots.*/\1/p')
 
-# B F Q E R
+# B F Q E R D
 COVERING="
-on  on  1 single copy
-on  off 1 single copy
-off on  1 single copy
-off off 1 single copy
-on  on  2 split  map
-on  off 2 split  map
-off on  2 split  map
-off off 2 split  map
-on  on  1 single map
-off on  1 single map
-on  on  2 single copy
-on  off 2 single copy
-on  on  1 split  copy
-off off 1 split  copy
+on  on  1 single copy ring
+on  on  1 single copy slots
+on  off 1 single copy ring
+off on  1 single copy ring
+off off 1 single copy ring
+on  on  2 split  map  ring
+on  on  2 split  map  slots
+on  off 2 split  map  ring
+off on  2 split  map  ring
+off off 2 split  map  ring
+on  on  1 single map  ring
+on  on  1 single map  slots
+off on  1 single map  ring
+on  on  2 single copy ring
+on  on  2 single copy slots
+on  off 2 single copy ring
+on  on  1 split  copy ring
+on  on  1 split  copy slots
+off off 1 split  copy ring
 "
 
 full_matrix() {
-    local b f q e r
+    local b f q e r d
     for b in on off; do for f in on off; do for q in 1 2; do
         for e in single split; do for r in copy map; do
-            echo "$b $f $q $e $r"
+            for d in ring slots; do
+                [ "$d" = slots ] && { [ "$b" = off ] || [ "$f" = off ]; } && continue
+                echo "$b $f $q $e $r $d"
+            done
         done; done
     done; done; done
 }
@@ -87,10 +104,11 @@ expect_le() { # expect_le WHAT GOT MAX
     e2e_fail "$1 is '$2', expected at most $3"
 }
 
-check_counters() { # check_counters STAT B F Q E R
-    local stat=$1 bs=$2 fs=$3 nq=$4 ev=$5 rem=$6
-    local staged=0 split=false slot=0 role q k v areas=0 maps
+check_counters() { # check_counters STAT B F Q E R D
+    local stat=$1 bs=$2 fs=$3 nq=$4 ev=$5 rem=$6 kind=$7
+    local staged=0 split=false slot=0 order=0 role q k v areas=0 maps
     [ "$bs" = on ] && [ "$fs" = on ] && staged=1 && slot=$SLOT
+    [ $staged = 1 ] && [ "$kind" = ring ] && order=$ORDER
     [ "$ev" = split ] && split=true
     [ -n "$stat" ] || { e2e_fail "netstage stat --json printed nothing"; return; }
     for role in back front; do
@@ -100,6 +118,7 @@ check_counters() { # check_counters STAT B F Q E R
             expect_eq "$role $q split_evtchn" "$(e2e_get "$stat" "$role" "$q" split_evtchn)" $split
             expect_eq "$role $q tx_slot_len" "$(e2e_get "$stat" "$role" "$q" tx_slot_len)" $slot
             expect_eq "$role $q rx_slot_len" "$(e2e_get "$stat" "$role" "$q" rx_slot_len)" $slot
+            expect_eq "$role $q data_ring_order" "$(e2e_get "$stat" "$role" "$q" data_ring_order)" $order
             if [ $staged = 0 ]; then
                 for k in tx_staged rx_staged tx_staged_bytes rx_staged_bytes; do
                     expect_eq "$role $q $k" "$(e2e_get "$stat" "$role" "$q" $k)" 0
@@ -127,8 +146,13 @@ check_counters() { # check_counters STAT B F Q E R
     expect_eq "back remainder" "$(e2e_get "$stat" back - remainder)" "$rem"
     [ $staged = 0 ] &&
         expect_gt "back fallback_not_negotiated" "$(e2e_sum "$stat" back fallback_not_negotiated)" 0
-    # Staging areas the backend maps once at connect: one per direction and queue.
+    # Staging areas the backend maps once at connect: a slot area per
+    # direction and queue, or a data ring's interface page and two halves.
     for q in $(e2e_queues "$stat" back); do
+        if [ "$(e2e_get "$stat" back "$q" data_ring_order)" != 0 ]; then
+            areas=$((areas + 3))
+            continue
+        fi
         for k in tx_slot_len rx_slot_len; do
             v=$(e2e_get "$stat" back "$q" $k)
             [ "${v:-0}" -gt 0 ] && areas=$((areas + 1))
@@ -148,11 +172,12 @@ check_counters() { # check_counters STAT B F Q E R
         "map ops $maps"
 }
 
-combo_run() { # combo_run B F Q E R
+combo_run() { # combo_run B F Q E R D
     local bs=$1 fs=$2 nq=$3 ev=$4 rem=$5 back=() front=(--queues "$3") domid t
     [ "$bs" = off ] && back+=(--no-staging)
     [ "$rem" = map ] && back+=(--remainder map)
     [ "$fs" = off ] && front+=(--no-staging)
+    [ "$6" = slots ] && front+=(--data-ring-order 0)
     [ "$ev" = single ] && front+=(--single-event-channel)
     e2e_info "netstage-back ${back[*]} / netstage-front ${front[*]}"
     simnet_up || { e2e_fail "the simulated host did not start"; return 1; }
@@ -182,8 +207,9 @@ combo() {
 }
 
 if [ "${E2E_MATRIX:-}" = full ]; then rows=$(full_matrix); else rows=$COVERING; fi
-while read -r b f q e r; do
+e2e_is_num "$ORDER" || { echo "e2e: no default ring order in netstage-front --help"; exit 1; }
+while read -r b f q e r d; do
     [ -n "$b" ] || continue
-    e2e_case "back_${b}_front_${f}_${q}q_${e}_${r}" combo "$b" "$f" "$q" "$e" "$r" </dev/null
+    e2e_case "back_${b}_front_${f}_${q}q_${e}_${r}_${d}" combo "$b" "$f" "$q" "$e" "$r" "$d" </dev/null
 done <<<"$rows"
 e2e_summary

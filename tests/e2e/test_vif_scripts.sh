@@ -56,9 +56,12 @@ create_show_remove() {
         e2e_fail "show: frontend not Connected"
     grep -q "backend  /local/domain/0/backend/vif/$DOMID/0: 4 Connected, hotplug connected" <<<"$out" ||
         e2e_fail "show: backend not Connected"
-    grep -Eq "^  queue-0 .* 256 B, list [0-9]+ +256 B, list [0-9]+" <<<"$out" ||
-        e2e_fail "show: queue-0 staging lists missing"
+    # The frontend's default: a data ring with whole records both ways.
+    grep -Eq "^  queue-0 .* 256 B, ring [0-9]+, whole +256 B, ring [0-9]+, whole$" <<<"$out" ||
+        e2e_fail "show: queue-0's data ring with whole records missing"
     grep -Eq "^  staging slots +1 +slot length up to 4096" <<<"$out" || e2e_fail "show: staging offer missing"
+    grep -Eq "^  staging data ring +1 +order up to [0-9]" <<<"$out" || e2e_fail "show: data ring offer missing"
+    grep -Eq "^  data ring whole records +1" <<<"$out" || e2e_fail "show: whole record offer missing"
 
     REMOVE_ERR=$(as_dom0 "$XS_TOOLS/netstage-vif-remove" "$DOMID" 0 2>&1 >/dev/null) ||
         e2e_fail "remove failed: $REMOVE_ERR"

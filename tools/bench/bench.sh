@@ -2,9 +2,12 @@
 # make bench: the paravirtual path alone, on a simulated host.  The
 # frontend generates guest-TX packets and the backend drops them once
 # gathered (and the reverse for guest RX): no TAP, no network stack.
-# Modes: grant copy (plain netif), grant map (plain netif, TX), staging
-# (slots), ring (staging through a data ring of order 5); and, in the same run, netstage-rawring: the same packets through a plain
-# shared-memory ring between two processes, the machine's limit.
+# Modes: copy (grant copy, plain netif), map (grant map, plain netif, TX),
+# slots (staging through slots: netstage-front --data-ring-order 0), ring
+# (staging through the data ring with whole records: netstage-front's
+# default); and, in the same run, netstage-rawring: the same packets
+# through a plain shared-memory ring between two processes, the machine's
+# limit.  The summary line's "staging" is the frontend's default, the ring.
 # Latency: "rr" rows keep one 64-byte frame in flight (the frontend sends
 # the next when the backend has echoed the last back): the Mpps column is
 # then millions of transactions per second; "rr0" is the same with
@@ -16,7 +19,7 @@
 #     short (default): 64-byte packets, 1 queue, 0.8 s per run, 3 rounds
 #     --long: 64, 256 and 1500 bytes, 1 and 2 queues, 3 s per run, 5 rounds
 #     --only: run the configurations whose "DIR MODE BYTES QUEUES" line
-#             matches the extended regular expression (e.g. 'staging|raw')
+#             matches the extended regular expression (e.g. 'ring|raw')
 # Needs root (network namespaces).  The programs come from $BUILD/bin, or
 # from $NETSTAGE_BIN and $NETSTAGE_RAWRING (set by `netstage bench`).
 set -euo pipefail
@@ -51,11 +54,11 @@ else SIZES="64"; QUEUES="1"; SECS=0.8; ROUNDS=3; fi
 configs() {
     local s q
     for s in $SIZES; do for q in $QUEUES; do
-        echo "tx copy $s $q"; echo "tx map $s $q"; echo "tx staging $s $q"; echo "tx ring $s $q"
-        echo "rx copy $s $q"; echo "rx staging $s $q"; echo "rx ring $s $q"
+        echo "tx copy $s $q"; echo "tx map $s $q"; echo "tx slots $s $q"; echo "tx ring $s $q"
+        echo "rx copy $s $q"; echo "rx slots $s $q"; echo "rx ring $s $q"
         [ "$q" = 1 ] && echo "raw raw $s 1"
     done; done
-    echo "rr copy 64 1"; echo "rr staging 64 1"; echo "rr0 copy 64 1"; echo "rr0 staging 64 1"
+    echo "rr copy 64 1"; echo "rr ring 64 1"; echo "rr0 copy 64 1"; echo "rr0 ring 64 1"
 }
 
 # Sum of a counter over a role's queues, from `netstage stat --json`.
@@ -77,8 +80,8 @@ measure() {
         return
     fi
     case "$mode" in
-    staging) ;;
-    ring) front+=(--data-ring-order 5) ;;
+    ring) ;;
+    slots) front+=(--data-ring-order 0) ;;
     *) back+=(--no-staging) ;;
     esac
     [ "$mode" = map ] && back+=(--remainder map)
@@ -159,7 +162,7 @@ END {
                 (i > 1 ? "," : ""), f[1], f[2], f[3], f[4], M[order[i]], RC[order[i]], RR[order[i]], N[order[i]], O[order[i]]
         }
     }
-    tx = "tx staging 64 1"; rx = "rx staging 64 1"
+    tx = "tx ring 64 1"; rx = "rx ring 64 1"
     np = (N[tx] > N[rx]) ? N[tx] : N[rx]
     if (only != "") { # a subset: the summary would compare configurations not run
         if (json) print "]}"

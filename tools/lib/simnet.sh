@@ -80,11 +80,11 @@ simnet_xs() { # simnet_xs CMD ARGS... : a xenstore-* command as dom0
 simnet_wait_connected() {
     local name=$1 devid=${2:-0} domid i be fe
     domid=$(simnet_sim list | awk -v n="$name" '$1 == n { print $2 }')
-    for i in $(seq 1 100); do
+    for i in $(seq 1 500); do # 10 s and the reads' own time
         be=$(simnet_xs read "/local/domain/0/backend/vif/$domid/$devid/state" 2>/dev/null)
         fe=$(simnet_xs read "/local/domain/$domid/device/vif/$devid/state" 2>/dev/null)
         [ "$be" = 4 ] && [ "$fe" = 4 ] && return 0
-        sleep 0.1
+        sleep 0.02
     done
     echo "simnet: vif $devid of $name did not connect (backend state '$be', frontend '$fe')" >&2
     return 1
@@ -161,7 +161,7 @@ simnet_stop() { # stop the daemons by PID but keep the host and the logs (then s
         kill "$pid" 2>/dev/null || true
     done
     for pid in "${SIMNET_PIDS[@]}"; do
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 1 250); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
         if kill -9 "$pid" 2>/dev/null; then
             echo "simnet: pid $pid did not exit on SIGTERM within 5 s" >&2
             rc=1
