@@ -139,16 +139,16 @@ static __attribute__((noinline)) int tap_write(struct ns_pktio *io, const struct
     return writev(io->fd, iov, 2) < 0 ? -1 : 0;
 }
 
-int ns_pktio_write(struct ns_pktio *io, const struct virtio_net_hdr *vh, const uint8_t *buf,
-                   size_t len)
+int ns_pktio_write_slow(struct ns_pktio *io, const struct virtio_net_hdr *vh, const uint8_t *buf,
+                        size_t len)
 {
     unsigned tail;
 
     if (io->fd >= 0)
         return tap_write(io, vh, buf, len);
-    /* The sink: the frame was gathered; now it is dropped, or echoed. */
+    /* The echo's sink: the frame was gathered; now it is echoed if there is room. */
     io->returned++;
-    if (io->echo && io->echo_count < NS_PKTIO_ECHO_SLOTS && len <= NS_PKTIO_ECHO_MAX) {
+    if (io->echo_count < NS_PKTIO_ECHO_SLOTS && len <= NS_PKTIO_ECHO_MAX) {
         tail = (io->echo_head + io->echo_count) % NS_PKTIO_ECHO_SLOTS;
         memcpy(io->echo_buf[tail], buf, len);
         io->echo_len[tail] = (uint32_t)len;

@@ -122,6 +122,13 @@ bool front_tx_arm(struct front_queue *q)
     return room;
 }
 
+/* With whole records (8.7), a frame wholly a head and without GSO is one record alone. */
+static inline bool goes_whole(const struct front_queue *q, uint32_t len,
+                              const struct ns_pkt_meta *m)
+{
+    return q->tx_dring.whole && len <= q->tx_dring.max_len && !m->gso_size;
+}
+
 /*
  * Room for the frame: ids, ring entries, and on a data ring queue room for
  * its record.  A full data ring holds only records of requests in flight,
@@ -137,6 +144,8 @@ static bool fits(struct front_queue *q, uint32_t len, const struct ns_pkt_meta *
     unsigned ids = q->tx_nfree + (q->tx_head_id != FRONT_NO_ID);
     uint32_t head = len < q->tx_dring.max_len ? len : q->tx_dring.max_len;
 
+    if (goes_whole(q, len, m)) /* a record and nothing else */
+        return q->tx_head_in_ring || ns_dring_fits(&q->tx_dring, ns_dring_rec_size(len)) != 0;
     if (ids < frags_for(len) || NETIF_TX_RING_SIZE - used < need)
         return false;
     return !head || q->tx_head_in_ring ||
@@ -234,6 +243,44 @@ static void send_slotted(struct front_queue *q, uint32_t len, const struct ns_pk
         enqueue(q, q->tx_frame, len, m, len < slot_len ? len : slot_len, id, 0, t);
 }
 
+/* The backend's out_cons is impossible (ns_dring_fits said -1): it broke the ring. */
+static void bad_out_cons(struct front_queue *q)
+{
+    front_queue_fatal(q, "data ring out_cons is not a multiple of 8 behind out_prod %u by a "
+                      "ring or less", q->tx_dring.prod);
+}
+
+/*
+ * A small frame on a whole-record ring, one at a time (where ring_burst
+ * stopped: the ring near full or about to wrap): sealed as a whole record
+ * where it was read, or copied in from tx_frame (wrapping if it must).
+ * Never plain netif, and no request: the consumer's cheap path stays the
+ * only one.  fits() saw room for the record.  -1: the backend broke the
+ * ring.
+ */
+static int send_whole(struct front_queue *q, uint32_t len, const struct ns_pkt_meta *m,
+                      struct tx_tally *t)
+{
+    struct ns_dring *r = &q->tx_dring;
+    uint16_t flags = offload_rec_flags(m);
+
+    if (q->tx_head_in_ring) {
+        ns_dring_commit_whole(r, flags, (uint16_t)len);
+    } else {
+        if (ns_dring_fits(r, ns_dring_rec_size(len)) != 1) {
+            bad_out_cons(q);
+            return -1;
+        }
+        ns_dring_put_whole(r, flags, q->tx_frame, (uint16_t)len);
+    }
+    q->tx_head_in_ring = false;
+    t->packets++;
+    t->bytes += len;
+    t->staged++;
+    t->staged_bytes += len;
+    return 0;
+}
+
 /*
  * The data ring frame: its head goes into a record sealed with the id of
  * its first request, unless the ring has no room, when it goes as plain
@@ -244,16 +291,18 @@ static int send_ringed(struct front_queue *q, uint32_t len, const struct ns_pkt_
 {
     struct ns_dring *r = &q->tx_dring;
     uint32_t head = len < r->max_len ? len : r->max_len;
-    uint16_t id = pop_id(q);
+    uint16_t id;
     int fit = 1;
 
+    if (goes_whole(q, len, m))
+        return send_whole(q, len, m, t);
+    id = pop_id(q);
     if (q->tx_head_in_ring) {
         ns_dring_commit(r, id, (uint16_t)head); /* read there, room checked before the read */
     } else {
         fit = ns_dring_fits(r, ns_dring_rec_size(head));
         if (fit < 0) {
-            front_queue_fatal(q, "data ring out_cons is not a multiple of 8 behind out_prod %u "
-                              "by a ring or less", r->prod);
+            bad_out_cons(q);
             return -1;
         }
         if (fit)
@@ -283,8 +332,7 @@ static int ring_head_target(struct front_queue *q, uint8_t **to, uint32_t *head_
     q->tx_head_in_ring = false;
     *head_room = 0;
     if (fit < 0) {
-        front_queue_fatal(q, "data ring out_cons is not a multiple of 8 behind out_prod %u by "
-                          "a ring or less", r->prod);
+        bad_out_cons(q);
         return -1;
     }
     if (fit) {

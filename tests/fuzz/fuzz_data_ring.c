@@ -39,6 +39,8 @@
  *       + 1), checksum flags o[3] bits 1-2 (CSUM_BLANK, DATA_VALIDATED),
  *       o[5] bit 0: in place at ns_dring_next_head (when it does not
  *       wrap) and ns_dring_commit_whole, else ns_dring_put_whole
+ *     9 ns_dring_try_whole (the consumers' run) into a buffer of max_len
+ *       octets
  *   then the ring's R octets.
  *
  * The ring is a heap allocation of exactly R octets, and each take's
@@ -76,6 +78,13 @@
  *     interface; a successful one returns len, copies the ring octets
  *     after the header (wrapped), gives the header's checksum flags,
  *     advances the consumer by REC_SIZE(len) and drops the held header;
+ *   - try_whole reads neither index of the interface; with a header held,
+ *     or none within the producer index last accepted, it returns
+ *     NS_DRING_SLOW and changes nothing; otherwise it takes the record at
+ *     the consumer index exactly when its header (copied before the call)
+ *     is {len <= max_len, 0, WHOLE | checksum flags, 0} and the record
+ *     lies within that producer index without wrapping, as take_whole
+ *     would, and else holds that header and returns NS_DRING_SLOW;
  *   - a refused take or take_whole gives a reason and leaves the consumer
  *     index and any held header alone;
  *   - the consumer index stays a multiple of 8 and never passes the last
@@ -319,6 +328,49 @@ static void op_take_whole(struct fz *f)
     free(out);
 }
 
+static void op_try_whole(struct fz *f)
+{
+    uint32_t old_cons = f->c.cons, before = f->c.prod;
+    uint32_t prod_idx = f->c_prod_idx, cons_idx = f->c_cons_idx;
+    uint32_t pos = old_cons & f->mask, rec;
+    /* Our copy of the header, made before the call (which writes no ring octet). */
+    struct xen_netif_data_ring_rec h = header_at(f, old_cons);
+    bool was_held = f->held, fast;
+    uint16_t csum = 0xffff;
+    uint8_t *out;
+    int got;
+
+    rec = ns_dring_rec_size(h.len);
+    fast = h.id == 0 && h.reserved == 0 &&
+           (h.flags & ~(XEN_NETIF_DATA_REC_CSUM_BLANK | XEN_NETIF_DATA_REC_DATA_VALIDATED)) ==
+               XEN_NETIF_DATA_REC_WHOLE &&
+           h.len <= f->max_len && before - old_cons >= rec && f->size - pos >= rec;
+    /* The caller's frame: exactly max_len octets. */
+    out = malloc(f->max_len ? f->max_len : 1);
+    check(out != NULL);
+
+    got = ns_dring_try_whole(&f->c, out, &csum);
+
+    check(f->c_prod_idx == prod_idx && f->c_cons_idx == cons_idx);
+    check(f->c.prod == before);
+    if (was_held || before - old_cons < 8) {
+        check(got == NS_DRING_SLOW && f->c.cons == old_cons && csum == 0xffff);
+    } else if (!fast) {
+        check(got == NS_DRING_SLOW && f->c.cons == old_cons && csum == 0xffff);
+        f->held = true;
+        f->held_hdr = h;
+    } else {
+        check(got == h.len);
+        check(csum == (h.flags & (XEN_NETIF_DATA_REC_CSUM_BLANK |
+                                  XEN_NETIF_DATA_REC_DATA_VALIDATED)));
+        check(f->c.cons == old_cons + rec);
+        for (uint32_t i = 0; i < (uint32_t)got; i++)
+            check(out[i] == f->data[(old_cons + 8 + i) & f->mask]);
+    }
+    check_consumer(f);
+    free(out);
+}
+
 static void op_release(struct fz *f)
 {
     ns_dring_release(&f->c);
@@ -484,7 +536,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (k = 0; k < nops; k++) {
         const uint8_t *o = data + HDR + k * OP_BYTES;
 
-        switch (o[0] % 9) {
+        switch (o[0] % 10) {
         case 0: op_take(&f, o); break;
         case 1: op_prod_idx(&f, o); break;
         case 2: op_release(&f); break;
@@ -493,7 +545,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 5: op_put(&f, o, false); break;
         case 6: op_peek(&f); break;
         case 7: op_take_whole(&f); break;
-        default: op_put(&f, o, true); break;
+        case 8: op_put(&f, o, true); break;
+        default: op_try_whole(&f); break;
         }
         check_consumer(&f);
     }

@@ -461,6 +461,123 @@ static void test_take_next_whole(void **state)
     assert_non_null(why);
 }
 
+/* ---- ns_dring_try_whole: the consumers' run ---- */
+
+/* Consumer: try_whole takes the whole record of len pattern octets and its checksum flags. */
+static void try_took(struct pair *t, uint16_t csum, uint16_t len, unsigned seed)
+{
+    uint8_t out[MAX_LEN];
+    uint32_t cons = t->c.cons;
+    uint16_t got_csum = 0xFFFF;
+
+    assert_int_equal(ns_dring_try_whole(&t->c, out, &got_csum), len);
+    assert_int_equal(got_csum, csum);
+    for (uint32_t i = 0; i < len; i++)
+        assert_int_equal(out[i], pattern(seed, i));
+    assert_int_equal(t->c.cons, cons + ns_dring_rec_size(len));
+    assert_false(t->c.have_hdr);
+}
+
+/*
+ * Consumer: try_whole leaves the next record to the general path: nothing
+ * copied or taken, and the header held iff it read one (held).
+ */
+static void try_left(struct pair *t, bool held)
+{
+    uint8_t out[MAX_LEN];
+    uint32_t cons = t->c.cons;
+    uint16_t csum = 0xFFFF;
+
+    memset(out, JUNK, sizeof(out));
+    assert_int_equal(ns_dring_try_whole(&t->c, out, &csum), NS_DRING_SLOW);
+    assert_int_equal(t->c.cons, cons);
+    assert_int_equal(t->c.have_hdr, held);
+    assert_int_equal(csum, 0xFFFF);
+    for (size_t i = 0; i < sizeof(out); i++)
+        assert_int_equal(out[i], JUNK);
+}
+
+/* Whole records in a run, a netif packet's head among them, and the ring's end. */
+static void test_try_whole_run(void **state)
+{
+    struct pair *t = *state;
+    const char *why = NULL;
+    uint8_t out[MAX_LEN];
+    uint16_t csum = 0xFFFF;
+
+    put_whole(t, BLANK, 3, 21);
+    put_whole(t, VALID, MAX_LEN, 22);
+    put_flagged(t, 5, 20, 23);
+    put_whole(t, 0, 60, 24);                    /* 16 + 136 + 32 + 72: the ring, full */
+    ns_dring_publish(&t->p);
+    /* Only the general path reads the producer index: nothing is known yet. */
+    try_left(t, false);
+    assert_int_equal(ns_dring_take_next_whole(&t->c, out, &csum, &why), 3);
+    try_took(t, VALID, MAX_LEN, 22);
+    /* A netif packet's head: read once and held for that packet's take. */
+    try_left(t, true);
+    try_left(t, true);
+    assert_int_equal(ns_dring_take_next_whole(&t->c, out, &csum, &why), NS_DRING_NOT_WHOLE);
+    assert_int_equal(ns_dring_take(&t->c, 5, 20, out, &why), 20);
+    try_took(t, 0, 60, 24);
+    try_left(t, false);                         /* the ring is used up */
+    assert_int_equal(t->c.cons, R);
+    /* A record that wraps goes the general way, which takes it. */
+    ns_dring_release(&t->c);
+    start_at(t, R + 200);
+    put_whole(t, BLANK, 60, 25);                /* 200 + 72 > 256 */
+    ns_dring_publish(&t->p);
+    try_left(t, false);                         /* the producer index is not read yet */
+    assert_int_equal(ns_dring_peek(&t->c, &why), 1);
+    try_left(t, true);                          /* known now, and wrapping */
+    assert_int_equal(ns_dring_take_next_whole(&t->c, out, &csum, &why), 60);
+    for (uint32_t i = 0; i < 60; i++)
+        assert_int_equal(out[i], pattern(25, i));
+}
+
+/*
+ * Each hostile header after a good record: try_whole leaves it, held,
+ * and the general path refuses that same copy with the right reason.
+ */
+static void test_try_whole_refusals(void **state)
+{
+    static const struct {
+        uint16_t len, id, flags, reserved;
+        uint32_t published;                     /* octets of it the producer index covers */
+        const char *reason;
+    } bad[] = {
+        { 8, 1, WHOLE, 0, 16, "nonzero id" },
+        { 8, 0, WHOLE, 1, 16, "reserved" },
+        { 8, 0, WHOLE | 0x8, 0, 16, "unknown flags" },
+        { MAX_LEN + 1, 0, WHOLE, 0, 8 + MAX_LEN + 8, "longer than" },
+        { 60, 0, WHOLE, 0, 8, "past the producer index" },
+    };
+    struct pair *t = *state;
+
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        uint8_t out[MAX_LEN];
+        const char *why = NULL;
+        uint16_t csum;
+
+        memset(t->data, JUNK, R);
+        start_at(t, 0);
+        t->c.have_hdr = false;
+        put_whole(t, 0, 8, 26);
+        raw_header(t, 16, bad[k].len, bad[k].id, bad[k].flags, bad[k].reserved);
+        t->prod_idx = 16 + bad[k].published;
+        assert_int_equal(ns_dring_take_next_whole(&t->c, out, &csum, &why), 8);
+        try_left(t, true);
+        /* The producer mends the header: the held copy is what is judged. */
+        raw_header(t, 16, 8, 0, WHOLE, 0);
+        assert_int_equal(ns_dring_take_next_whole(&t->c, out, &csum, &why), -1);
+        assert_non_null(why);
+        if (!strstr(why, bad[k].reason))
+            print_error("case %zu: reason \"%s\", expected \"%s\"\n", k, why, bad[k].reason);
+        assert_non_null(strstr(why, bad[k].reason));
+        assert_int_equal(t->c.cons, 16);
+    }
+}
+
 /* ---- events ---- */
 
 /* ev in (old, new], free-running: including across 2^32. */
@@ -609,6 +726,8 @@ int main(void)
         T(test_flagged_take_after_peek),
         T(test_flagged_take_refuses_whole),
         T(test_mixed_sequence),
+        T(test_try_whole_run),
+        T(test_try_whole_refusals),
         cmocka_unit_test(test_event_due),
         T(test_publish_event),
         T(test_arm_records_already_there),

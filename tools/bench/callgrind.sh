@@ -53,8 +53,8 @@ profile() { # profile NAME "BACK OPTIONS" "FRONT OPTIONS"
 simnet_up >/dev/null
 simnet_guest g1 --vifs 1 >/dev/null
 profile tx-copy "--bench --no-staging" "--bench --bench-tx-size 64 --queues 1"
-profile tx-staging "--bench" "--bench --bench-tx-size 64 --queues 1"
+profile tx-slots "--bench" "--bench --bench-tx-size 64 --queues 1 --data-ring-order 0"
 profile rx-copy "--bench --no-staging --bench-rx-size 64" "--bench --queues 1"
-profile rx-staging "--bench --bench-rx-size 64" "--bench --queues 1"
-profile tx-ring "--bench" "--bench --bench-tx-size 64 --queues 1 --data-ring-order 5"
-profile rx-ring "--bench --bench-rx-size 64" "--bench --queues 1 --data-ring-order 5"
+profile rx-slots "--bench --bench-rx-size 64" "--bench --queues 1 --data-ring-order 0"
+profile tx-ring "--bench" "--bench --bench-tx-size 64 --queues 1"
+profile rx-ring "--bench --bench-rx-size 64" "--bench --queues 1"
