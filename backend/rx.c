@@ -277,6 +277,7 @@ static int ring_run(struct back_queue *q, uint32_t prod, unsigned budget, unsign
     uint32_t cons = q->rx_req_cons, room;
     unsigned n = 0, reads = 0;
     bool whole = r->whole;
+    struct iovec frame[2];
     struct ns_dring d;
     int rc = 0, fit = ns_dring_fits(r, max_rec);
 
@@ -293,48 +294,55 @@ static int ring_run(struct back_queue *q, uint32_t prod, unsigned budget, unsign
     room = d.size - (d.prod - d.cons);
     if (!whole && budget > prod - cons)
         budget = prod - cons; /* one posted request per frame */
+    /* The rest of a frame longer than the head goes to the arena, after it. */
+    frame[1] = (struct iovec){ q->arena + max_len, BACK_FRAME_MAX - max_len };
     while (n < budget && reads < 2 * budget && room >= max_rec) {
-        struct iovec frame[2];
         struct virtio_net_hdr vh;
         struct netif_rx_request req;
         struct rx_frame f;
         uint32_t contiguous;
         uint8_t *head = ns_dring_next_head(&d, &contiguous);
+        uint16_t rec_flags = 0, rx_flags = 0;
         size_t len;
         int got;
 
         if (contiguous < max_len)
             break;
         frame[0] = (struct iovec){ head, max_len };
-        frame[1] = (struct iovec){ q->arena + max_len, BACK_FRAME_MAX - max_len };
         reads++;
         got = ns_pktio_read(&q->io, &vh, frame, 2, &len);
-        got = judge_read(q, got, len, &vh, q->arena, &f);
-        if (got == 0) {
-            *idle = true;
-            break;
+        /* Most frames are small and carry no offload: nothing more to judge
+         * (judge_read would say the same).  Others take the general way. */
+        if (got <= 0 || len < 14 || len > max_len || vh.flags ||
+            vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+            got = judge_read(q, got, len, &vh, q->arena, &f);
+            if (got == 0) {
+                *idle = true;
+                break;
+            }
+            if (got < 0)
+                continue;
+            if (f.len > max_len || f.meta.gso_size) {
+                memcpy(q->arena, head, max_len);
+                *next = f;
+                rc = 1;
+                break;
+            }
+            rec_flags = offload_rec_flags(&f.meta);
+            rx_flags = offload_rx_flags(&f.meta);
         }
-        if (got < 0)
-            continue;
-        if (f.len > max_len || f.meta.gso_size) {
-            memcpy(q->arena, head, max_len);
-            *next = f;
-            rc = 1;
-            break;
-        }
-        *bytes += f.len;
+        *bytes += len;
         n++;
-        room -= ns_dring_rec_size(f.len);
+        room -= ns_dring_rec_size((uint32_t)len);
         if (whole) {
-            ns_dring_commit_whole(&d, offload_rec_flags(&f.meta), (uint16_t)f.len);
+            ns_dring_commit_whole(&d, rec_flags, (uint16_t)len);
             continue;
         }
         req = *rx_request(q, cons);
-        ns_dring_commit(&d, req.id, (uint16_t)f.len);
+        ns_dring_commit(&d, req.id, (uint16_t)len);
         ring[cons++ & (NETIF_RX_RING_SIZE - 1)].rsp = (struct netif_rx_response){
-            .id = req.id, .offset = 0,
-            .flags = (uint16_t)(offload_rx_flags(&f.meta) | NETRXF_data_ring),
-            .status = (int16_t)f.len };
+            .id = req.id, .offset = 0, .flags = (uint16_t)(rx_flags | NETRXF_data_ring),
+            .status = (int16_t)len };
     }
     *r = d;
     q->rx_req_cons = cons;

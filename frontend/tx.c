@@ -429,6 +429,7 @@ static unsigned ring_burst(struct front_queue *q, unsigned budget, struct tx_tal
     unsigned nfree = q->tx_nfree, n = nfree, reads = 0;
     uint64_t sent = 0, bytes = 0;
     bool whole = r->whole;
+    struct iovec frame[2];
     struct ns_dring d;
     uint32_t room;
 
@@ -447,38 +448,48 @@ static unsigned ring_burst(struct front_queue *q, unsigned budget, struct tx_tal
      * it in registers across the frame copies that may alias anything. */
     d = *r;
     room = d.size - (d.prod - d.cons);
+    frame[1] = (struct iovec){ rest, FRONT_FRAME_MAX - max_len };
     while (reads < n && room >= max_rec) {
         uint32_t contiguous, len;
         uint8_t *head = ns_dring_next_head(&d, &contiguous);
-        struct iovec frame[2] = { { head, max_len }, { rest, FRONT_FRAME_MAX - max_len } };
         struct virtio_net_hdr vh;
-        struct ns_pkt_meta m;
-        uint16_t id;
+        uint16_t id, rec_flags = 0, tx_flags = 0;
         size_t got;
         int rc;
 
         if (contiguous < max_len)
             break;
+        frame[0] = (struct iovec){ head, max_len };
         reads++;
         rc = ns_pktio_read(&q->io, &vh, frame, 2, &got);
-        rc = judge_read(q, rc, got, &vh, &len, &m);
-        if (rc == 0) {
-            *idle = true;
-            break;
-        }
-        if (rc < 0)
-            continue;
-        if (len > max_len || m.gso_size) {
-            q->tx_head_in_ring = true;
-            q->tx_pending_len = len;
-            q->tx_pending_meta = m;
-            break;
+        len = (uint32_t)got;
+        /* Most frames are small and carry no offload: nothing more to judge
+         * (judge_read would say the same).  Others take the general way. */
+        if (rc <= 0 || got < 14 || got > max_len || vh.flags ||
+            vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+            struct ns_pkt_meta m;
+
+            rc = judge_read(q, rc, got, &vh, &len, &m);
+            if (rc == 0) {
+                *idle = true;
+                break;
+            }
+            if (rc < 0)
+                continue;
+            if (len > max_len || m.gso_size) {
+                q->tx_head_in_ring = true;
+                q->tx_pending_len = len;
+                q->tx_pending_meta = m;
+                break;
+            }
+            rec_flags = offload_rec_flags(&m);
+            tx_flags = offload_tx_flags(&m);
         }
         room -= ns_dring_rec_size(len);
         sent++;
         bytes += len;
         if (whole) {
-            ns_dring_commit_whole(&d, offload_rec_flags(&m), (uint16_t)len);
+            ns_dring_commit_whole(&d, rec_flags, (uint16_t)len);
             continue;
         }
         id = q->tx_free[--nfree];
@@ -486,8 +497,7 @@ static unsigned ring_burst(struct front_queue *q, unsigned budget, struct tx_tal
         q->tx_busy[id] = true;
         ring[req_prod++ & (NETIF_TX_RING_SIZE - 1)].req = (struct netif_tx_request){
             .gref = q->tx_pool.refs[id], .offset = 0,
-            .flags = (uint16_t)(offload_tx_flags(&m) | NETTXF_data_ring), .id = id,
-            .size = (uint16_t)len };
+            .flags = (uint16_t)(tx_flags | NETTXF_data_ring), .id = id, .size = (uint16_t)len };
     }
     *r = d;
     q->tx_nfree = nfree;
