@@ -99,9 +99,19 @@ guest_with_traffic() {
     show_keys "$GUEST_ID"
 }
 
-# The frontend of DOMID's vif 0 shared a staging list (queue-0's TX list).
+# The directory of DOMID's vif 0 that holds queue 0's keys (queue-0/, or
+# the vif's own with one queue).
+fe_queue0() {
+    local d=/local/domain/$1/device/vif/0
+    if xenstore-read "$d/queue-0/tx-ring-ref" >/dev/null 2>&1; then echo "$d/queue-0"; else echo "$d"; fi
+}
+
+# The frontend of DOMID's vif 0 shared staging memory on queue 0: a slot
+# list (tx-data-ref) or a data ring (data-ring-ref).
 fe_shares_staging() {
-    xenstore-read "/local/domain/$1/device/vif/0/queue-0/tx-data-ref" >/dev/null 2>&1
+    local d
+    d=$(fe_queue0 "$1")
+    xenstore-read "$d/tx-data-ref" >/dev/null 2>&1 || xenstore-read "$d/data-ring-ref" >/dev/null 2>&1
 }
 
 # counter JSON NAME: a counter summed over the queues of `netstage stat --json`.

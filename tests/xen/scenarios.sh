@@ -5,22 +5,33 @@
 set -u
 . /etc/netstage-xen/lib.sh
 
-# 1. netstage on both ends: staging negotiated and used.
+# 1. netstage on both ends with their defaults: staging negotiated and
+# used, through the data ring with whole records (netstage-front's default).
 both_netstage() {
-    local json
+    local json d k v
     GUEST_NAME=s1
     guest_with_traffic s1 netstage 10.78.0.11 || return 1
     netstage-vif-show "$GUEST_ID" 0 | tee /tmp/show.out
     grep -q "backend .*: 4 Connected, hotplug connected" /tmp/show.out ||
         { WHY="netstage-vif-show does not show a connected backend"; return 1; }
-    xenstore-read "/local/domain/0/backend/vif/$GUEST_ID/0/feature-staging-slots" >/dev/null ||
-        { WHY="backend did not offer staging"; return 1; }
-    fe_shares_staging "$GUEST_ID" || { WHY="frontend did not share a staging list"; return 1; }
+    grep -Eq "^  queue-0 .*, ring [0-9]+, whole .*, ring [0-9]+, whole" /tmp/show.out ||
+        { WHY="netstage-vif-show does not show queue-0's data ring with whole records"; return 1; }
+    for k in feature-staging-slots feature-staging-data-ring feature-staging-data-ring-whole; do
+        [ "$(xenstore-read "/local/domain/0/backend/vif/$GUEST_ID/0/$k" 2>/dev/null)" = 1 ] ||
+            { WHY="backend did not offer $k"; return 1; }
+    done
+    fe_shares_staging "$GUEST_ID" || { WHY="frontend did not share staging memory"; return 1; }
+    d=$(fe_queue0 "$GUEST_ID")
+    xenstore-read "$d/data-ring-ref" >/dev/null 2>&1 || { WHY="frontend shared no data ring"; return 1; }
+    for k in tx-data-ring-whole rx-data-ring-whole; do
+        v=$(xenstore-read "$d/$k" 2>/dev/null)
+        [ "$v" = 1 ] || { WHY="frontend's $d/$k is '$v', expected 1"; return 1; }
+    done
     json=$(netstage stat --json "vif$GUEST_ID.0")
     netstage stat "vif$GUEST_ID.0"
     note "backend staged: tx $(counter "$json" tx_staged), rx $(counter "$json" rx_staged)"
     [ "$(counter "$json" tx_staged)" -gt 0 ] && [ "$(counter "$json" rx_staged)" -gt 0 ] ||
-        { WHY="no packet went through the staging slots"; return 1; }
+        { WHY="no packet went through the data ring"; return 1; }
     guest_report s1
 }
 
@@ -126,8 +137,10 @@ destroy_and_hotplug() {
 }
 
 # 6. The benchmark's ratios with real hypercalls: netstage-back --bench in
-# dom0, netstage-front --bench in the guest, interleaved copy and staging
-# runs.  Under software emulation only the ratios mean anything.
+# dom0, netstage-front --bench in the guest, interleaved runs of grant copy
+# (netstage-back --no-staging), slots (--data-ring-max-order 0: no ring
+# offered) and the data ring (the defaults).  Under software emulation only
+# the ratios mean anything.
 bench_ratios() {
     local dir mode r rates n=0
     GUEST_NAME=s6
@@ -147,53 +160,50 @@ bench_ratios() {
         wait_for 30 bash -c "[ \$(grep -c '@@GUEST netstage-front restarted' $CON/guest-s6.log) -ge $n ]" ||
             { WHY="the guest did not restart netstage-front in benchmark mode"; return 1; }
         for r in 1 2 3; do
-            for mode in copy staging; do
+            for mode in copy slots ring; do
                 bench_run "$dir" "$mode" || return 1
                 echo "$dir $mode $r $BENCH_PPS" >>/tmp/bench.txt
                 note "bench $dir 64 B $mode round $r: $BENCH_PPS packets/s (staged $BENCH_STAGED)"
             done
         done
     done
-    for dir in tx rx; do
-        rates=$(awk -v d="$dir" '$1 == d && $2 == "copy" { c[$3] = $4 } $1 == d && $2 == "staging" { s[$3] = $4 }
+    for dir in tx rx; do for mode in slots ring; do
+        rates=$(awk -v d="$dir" -v m="$mode" '$1 == d && $2 == "copy" { c[$3] = $4 } $1 == d && $2 == m { s[$3] = $4 }
             END { for (r in c) if (c[r] > 0) print s[r] / c[r] }' /tmp/bench.txt | sort -g | sed -n 2p)
-        note "bench $dir 64 B staging/copy (median of 3 per-round ratios): $rates"
-        echo "@@XT bench-xen ${dir}64 staging/copy=$rates"
-    done
+        note "bench $dir 64 B $mode/copy (median of 3 per-round ratios): $rates"
+        echo "@@XT bench-xen ${dir}64 $mode/copy=$rates"
+    done; done
     start_back
 }
 
-# 7. The staging data ring with whole records on real Xen: the guest's
-# netstage-front restarted with --data-ring-order 3 against the running
-# netstage-back; the ring and whole records negotiated, and traffic both
-# ways (pings, a checked transfer) staged through the ring.
-data_ring_whole() {
-    local json d k v
+# 7. Staging slots on real Xen: the guest's netstage-front restarted with
+# --data-ring-order 0 against the running netstage-back; slot lists
+# negotiated (no data ring, no whole records), and traffic both ways
+# (pings, a checked transfer) staged through the slots.
+slots() {
+    local json d k
     GUEST_NAME=s7
     guest s7 netstage 10.78.0.17 || { WHY="xl create failed"; return 1; }
     wait_for 90 console_has s7 "Starting netstage-front" ||
         { WHY="netstage-front did not start in s7"; return 1; }
-    xenstore-write -- "/local/domain/$GUEST_ID/data/front-args" "--data-ring-order 3"
+    xenstore-write -- "/local/domain/$GUEST_ID/data/front-args" "--data-ring-order 0"
     wait_for 30 console_has s7 "@@GUEST netstage-front restarted" ||
-        { WHY="the guest did not restart netstage-front with a data ring"; return 1; }
+        { WHY="the guest did not restart netstage-front on slots"; return 1; }
     traffic s7 10.78.0.17 || return 1
     show_keys "$GUEST_ID"
-    [ "$(xenstore-read /local/domain/0/backend/vif/$GUEST_ID/0/feature-staging-data-ring-whole 2>/dev/null)" = 1 ] ||
-        { WHY="backend did not offer whole records"; return 1; }
-    for d in "/local/domain/$GUEST_ID/device/vif/0" "/local/domain/$GUEST_ID/device/vif/0/queue-0"; do
-        xenstore-read "$d/data-ring-ref" >/dev/null 2>&1 && break
+    d=$(fe_queue0 "$GUEST_ID")
+    for k in tx-data-ref rx-data-ref; do
+        xenstore-read "$d/$k" >/dev/null 2>&1 || { WHY="frontend shared no $k"; return 1; }
     done
-    xenstore-read "$d/data-ring-ref" >/dev/null 2>&1 || { WHY="frontend shared no data ring"; return 1; }
-    for k in tx-data-ring-whole rx-data-ring-whole; do
-        v=$(xenstore-read "$d/$k" 2>/dev/null)
-        [ "$v" = 1 ] || { WHY="frontend's $d/$k is '$v', expected 1"; return 1; }
+    for k in data-ring-ref tx-data-ring-whole rx-data-ring-whole; do
+        ! xenstore-read "$d/$k" >/dev/null 2>&1 || { WHY="frontend wrote $d/$k on slots"; return 1; }
     done
     json=$(netstage stat --json "vif$GUEST_ID.0")
     netstage stat "vif$GUEST_ID.0"
-    grep -q '"data_ring_order":3' <<<"$json" || { WHY="stat shows no data ring of order 3"; return 1; }
+    grep -q '"data_ring_order":0' <<<"$json" || { WHY="stat shows a data ring"; return 1; }
     note "backend staged: tx $(counter "$json" tx_staged), rx $(counter "$json" rx_staged)"
     [ "$(counter "$json" tx_staged)" -gt 0 ] && [ "$(counter "$json" rx_staged)" -gt 0 ] ||
-        { WHY="no packet went through the data ring"; return 1; }
+        { WHY="no packet went through the staging slots"; return 1; }
     guest_report s7
 }
 
@@ -201,6 +211,7 @@ data_ring_whole() {
 bench_run() {
     local args=(--bench --queues 1) pid json0 json1 key=tx_packets staged=tx_staged
     [ "$2" = copy ] && args+=(--no-staging)
+    [ "$2" = slots ] && args+=(--data-ring-max-order 0)
     if [ "$1" = rx ]; then args+=(--bench-rx-size 64); key=rx_packets; staged=rx_staged; fi
     netstage-back "${args[@]}" >>/var/log/netstage-bench.log 2>&1 &
     pid=$!
@@ -216,7 +227,9 @@ bench_run() {
     BENCH_STAGED=$(( $(counter "$json1" $staged) - $(counter "$json0" $staged) ))
     [ "$BENCH_PPS" -gt 0 ] || { WHY="no packets in the $* run"; return 1; }
     if [ "$2" = copy ] && [ "$BENCH_STAGED" != 0 ]; then WHY="copy run staged packets"; return 1; fi
-    if [ "$2" = staging ] && [ "$BENCH_STAGED" = 0 ]; then WHY="staging run staged nothing"; return 1; fi
+    if [ "$2" != copy ] && [ "$BENCH_STAGED" = 0 ]; then WHY="$2 run staged nothing"; return 1; fi
+    if [ "$2" = ring ] && grep -q '"data_ring_order":0' <<<"$json1"; then WHY="ring run used slots"; return 1; fi
+    if [ "$2" = slots ] && ! grep -q '"data_ring_order":0' <<<"$json1"; then WHY="slots run used a ring"; return 1; fi
 }
 
 # Which scenarios to run: netstage.scenarios=1:4 on dom0's command line
@@ -235,7 +248,7 @@ run 3 linux-netback-netstage-front linux_back_with_front
 run 4 xl-config-settings xl_config_settings
 run 5 destroy-detach-attach destroy_and_hotplug
 run 6 bench-ratios bench_ratios
-run 7 data-ring-whole-records data_ring_whole
+run 7 staging-slots slots
 stop_back
 echo "@@XT summary failed=$failed"
 [ "$failed" = 0 ]

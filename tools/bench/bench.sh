@@ -16,7 +16,7 @@
 # the table gives medians, and ratios are medians of per-round ratios.
 #
 #   tools/bench/bench.sh [--long] [--json] [--only REGEX]    (or: netstage bench ...)
-#     short (default): 64-byte packets, 1 queue, 0.8 s per run, 3 rounds
+#     short (default): 64-byte packets, 1 queue, 0.6 s per run, 3 rounds
 #     --long: 64, 256 and 1500 bytes, 1 and 2 queues, 3 s per run, 5 rounds
 #     --only: run the configurations whose "DIR MODE BYTES QUEUES" line
 #             matches the extended regular expression (e.g. 'ring|raw')
@@ -48,7 +48,7 @@ trap 'simnet_down' EXIT
 trap 'exit 130' INT TERM
 
 if [ $LONG = 1 ]; then SIZES="64 256 1500"; QUEUES="1 2"; SECS=3; ROUNDS=5
-else SIZES="64"; QUEUES="1"; SECS=0.8; ROUNDS=3; fi
+else SIZES="64"; QUEUES="1"; SECS=0.6; ROUNDS=3; fi
 
 # One configuration per line: DIR MODE SIZE QUEUES.
 configs() {
