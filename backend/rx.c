@@ -258,7 +258,7 @@ static int place_small(struct back_queue *q, const struct rx_frame *f, uint64_t 
  * record, which is sealed and answered at once in the position of the
  * request it consumes, with no copy of our own.  Runs while requests are
  * posted and a record of the longest head fits without wrapping, for at
- * most budget frames.  The first frame that is not small is moved into
+ * most budget reads (dropped frames included).  The first frame that is not small is moved into
  * the arena whole, as read_frame would have read it, and handed back in
  * *next (return value 1); its head is copied back out of the record
  * space, which the frontend could have written meanwhile, but those
@@ -296,7 +296,7 @@ static int ring_run(struct back_queue *q, uint32_t prod, unsigned budget, unsign
         budget = prod - cons; /* one posted request per frame */
     /* The rest of a frame longer than the head goes to the arena, after it. */
     frame[1] = (struct iovec){ q->arena + max_len, BACK_FRAME_MAX - max_len };
-    while (n < budget && reads < 2 * budget && room >= max_rec) {
+    while (reads < budget && room >= max_rec) {
         struct virtio_net_hdr vh;
         struct netif_rx_request req;
         struct rx_frame f;
