@@ -202,69 +202,49 @@ static inline bool send_small(struct back_queue *q, uint8_t *frame, uint32_t len
     return send_frame(q, &vh, frame, len);
 }
 
-/* Send the frame of a whole record taken into frame (len octets, its checksum flags). */
-static inline void send_whole(struct back_queue *q, uint8_t *frame, uint32_t len, uint16_t flags,
-                              uint64_t *packets, uint64_t *bytes)
+/* ns_dring_whole_run's context for guest TX: the queue, the frame, what was sent. */
+struct whole_sink {
+    struct back_queue *q;
+    uint8_t *frame;
+    uint64_t packets, bytes;
+};
+
+/* Send the frame of a whole record taken into s->frame (len octets, its checksum flags). */
+static inline void send_whole(void *ctx, uint32_t len, uint16_t flags)
 {
+    struct whole_sink *s = ctx;
     struct ns_pkt_meta csum = { 0 };
 
     if (len < 14) { /* below the Ethernet minimum, as tx_parse judges a request */
-        NS_STAT_INC(q->stats->drops[NS_DROP_MALFORMED]);
+        NS_STAT_INC(s->q->stats->drops[NS_DROP_MALFORMED]);
         return;
     }
     if (flags)
         offload_meta_from_rec_flags(flags, &csum);
-    if (send_small(q, frame, len, &csum)) {
-        (*packets)++;
-        *bytes += len;
+    if (send_small(s->q, s->frame, len, &csum)) {
+        s->packets++;
+        s->bytes += len;
     }
 }
 
 /*
- * The whole records (8.7) next in the ring, at most budget, each sent at
- * once, while ns_dring_try_whole can take them.  It works on a copy of
- * the ring's state, written back at the end: its address never leaves
- * this function, so the compiler keeps it in registers across the sends.
- * Returns the records taken.
- */
-static unsigned whole_run(struct back_queue *q, uint8_t *frame, unsigned budget,
-                          uint64_t *packets, uint64_t *bytes)
-{
-    struct ns_dring d = q->tx_dring;
-    unsigned n = 0;
-
-    while (n < budget) {
-        uint16_t flags;
-        int len = ns_dring_try_whole(&d, frame, &flags);
-
-        if (len == NS_DRING_SLOW)
-            break;
-        n++;
-        send_whole(q, frame, (uint32_t)len, flags, packets, bytes);
-    }
-    q->tx_dring = d;
-    return n;
-}
-
-/*
- * The next whole record, one at a time (where whole_run stopped): 1 taken
+ * The next whole record, one at a time (where the run stopped): 1 taken
  * and sent (or dropped, counted), 0 the next record is not whole (or
  * there is none), -1 it broke the ring (the vif is being disabled).
  */
-static int take_whole(struct back_queue *q, struct ns_dring *dring, uint8_t *frame,
-                      uint64_t *packets, uint64_t *bytes)
+static int take_whole(struct whole_sink *s)
 {
     const char *why;
     uint16_t flags;
-    int len = ns_dring_take_next_whole(dring, frame, &flags, &why);
+    int len = ns_dring_take_next_whole(&s->q->tx_dring, s->frame, &flags, &why);
 
     if (len == NS_DRING_NOT_WHOLE)
         return 0;
     if (len < 0) {
-        back_dring_fatal(q, "%s", why);
+        back_dring_fatal(s->q, "%s", why);
         return -1;
     }
-    send_whole(q, frame, (uint32_t)len, flags, packets, bytes);
+    send_whole(s, (uint32_t)len, flags);
     return 1;
 }
 
@@ -290,7 +270,7 @@ static int tx_small_run(struct back_queue *q, uint32_t prod, unsigned budget,
     bool whole = q->tx_dring.whole;
     uint32_t cons = q->tx_req_cons, rsp_prod = q->tx_rsp_prod;
     const struct tx_parse_cfg small_cfg = *cfg;
-    uint64_t packets = 0, bytes = 0;
+    struct whole_sink sent = { .q = q, .frame = q->arena };
     uint8_t *frame = q->arena;
     unsigned n = 0;
     int rc = 0;
@@ -301,10 +281,10 @@ static int tx_small_run(struct back_queue *q, uint32_t prod, unsigned budget,
         const char *why;
 
         if (whole) {
-            n += whole_run(q, frame, budget - n, &packets, &bytes);
+            n += ns_dring_whole_run(&q->tx_dring, frame, budget - n, send_whole, &sent);
             if (n == budget)
                 break;
-            rc = take_whole(q, dring, frame, &packets, &bytes);
+            rc = take_whole(&sent);
             if (rc < 0)
                 break;
             if (rc > 0)
@@ -329,8 +309,8 @@ static int tx_small_run(struct back_queue *q, uint32_t prod, unsigned budget,
         if (req.flags & TX_CSUM_FLAGS)
             offload_meta_from_tx_flags(req.flags, &csum);
         if (send_small(q, frame, req.size, &csum)) {
-            packets++;
-            bytes += req.size;
+            sent.packets++;
+            sent.bytes += req.size;
         }
         ring[rsp_prod++ & (NETIF_TX_RING_SIZE - 1)].rsp =
             (struct netif_tx_response){ .id = req.id, .status = NETIF_RSP_OKAY };
@@ -338,8 +318,8 @@ static int tx_small_run(struct back_queue *q, uint32_t prod, unsigned budget,
     }
     q->tx_req_cons = cons;
     q->tx_rsp_prod = rsp_prod;
-    t->packets += packets;
-    t->bytes += bytes;
+    t->packets += sent.packets;
+    t->bytes += sent.bytes;
     return rc < 0 ? rc : (int)n;
 }
 

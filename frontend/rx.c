@@ -145,69 +145,47 @@ static inline void deliver_small(struct front_queue *q, uint32_t len, const stru
         write_frame(q, &zero, len);
 }
 
+/* ns_dring_whole_run's context for guest RX: the queue, what was delivered. */
+struct whole_sink {
+    struct front_queue *q;
+    uint64_t packets, bytes;
+};
+
 /* Deliver the frame of a whole record taken into q->frame (len octets, its checksum flags). */
-static inline void deliver_whole(struct front_queue *q, uint32_t len, uint16_t flags,
-                                 uint64_t *packets, uint64_t *bytes)
+static inline void deliver_whole(void *ctx, uint32_t len, uint16_t flags)
 {
+    struct whole_sink *s = ctx;
     struct ns_pkt_meta csum = { 0 };
 
     if (len < 14) { /* below the Ethernet minimum, as rx_parse judges a response */
-        NS_STAT_INC(q->stats->drops[NS_DROP_MALFORMED]);
+        NS_STAT_INC(s->q->stats->drops[NS_DROP_MALFORMED]);
         return;
     }
     if (flags)
         offload_meta_from_rec_flags(flags, &csum);
-    deliver_small(q, len, &csum);
-    (*packets)++;
-    *bytes += len;
+    deliver_small(s->q, len, &csum);
+    s->packets++;
+    s->bytes += len;
 }
 
 /*
- * The whole records (8.7) next in the ring, at most budget, each
- * delivered at once, while ns_dring_try_whole can take them.  It works on
- * a copy of the ring's state, written back at the end: its address never
- * leaves this function, so the compiler keeps it in registers across the
- * deliveries.  Returns the records taken.
- */
-static unsigned whole_run(struct front_queue *q, unsigned budget, uint64_t *packets,
-                          uint64_t *bytes)
-{
-    struct ns_dring d = q->rx_dring;
-    uint8_t *frame = q->frame;
-    unsigned n = 0;
-
-    while (n < budget) {
-        uint16_t flags;
-        int len = ns_dring_try_whole(&d, frame, &flags);
-
-        if (len == NS_DRING_SLOW)
-            break;
-        n++;
-        deliver_whole(q, (uint32_t)len, flags, packets, bytes);
-    }
-    q->rx_dring = d;
-    return n;
-}
-
-/*
- * The next whole record, one at a time (where whole_run stopped): 1 taken
+ * The next whole record, one at a time (where the run stopped): 1 taken
  * and delivered (or dropped, counted), 0 the next record is not whole (or
  * there is none), -1 it broke the ring (the device is being closed).
  */
-static int take_whole(struct front_queue *q, struct ns_dring *dring, uint64_t *packets,
-                      uint64_t *bytes)
+static int take_whole(struct whole_sink *s)
 {
     const char *why;
     uint16_t flags;
-    int len = ns_dring_take_next_whole(dring, q->frame, &flags, &why);
+    int len = ns_dring_take_next_whole(&s->q->rx_dring, s->q->frame, &flags, &why);
 
     if (len == NS_DRING_NOT_WHOLE)
         return 0;
     if (len < 0) {
-        front_queue_fatal(q, "%s", why);
+        front_queue_fatal(s->q, "%s", why);
         return -1;
     }
-    deliver_whole(q, (uint32_t)len, flags, packets, bytes);
+    deliver_whole(s, (uint32_t)len, flags);
     return 1;
 }
 
@@ -231,7 +209,7 @@ static int small_run(struct front_queue *q, uint32_t prod, unsigned budget, unsi
     struct ns_dring *dring = q->rx_dring.max_len ? &q->rx_dring : NULL;
     uint16_t head_max = dring ? q->rx_dring.max_len : q->rx_slots.len;
     uint32_t cons = q->rx_rsp_cons, req_prod = q->rx_req_prod;
-    uint64_t delivered = 0, delivered_bytes = 0;
+    struct whole_sink delivered = { .q = q };
     uint8_t *frame = q->frame;
     bool whole = q->rx_dring.whole;
     unsigned n = 0;
@@ -247,10 +225,10 @@ static int small_run(struct front_queue *q, uint32_t prod, unsigned budget, unsi
         if (whole) {
             int w;
 
-            n += whole_run(q, budget - n, &delivered, &delivered_bytes);
+            n += ns_dring_whole_run(&q->rx_dring, frame, budget - n, deliver_whole, &delivered);
             if (n == budget)
                 break;
-            w = take_whole(q, dring, &delivered, &delivered_bytes);
+            w = take_whole(&delivered);
 
             if (w < 0) {
                 rc = -1;
@@ -278,8 +256,8 @@ static int small_run(struct front_queue *q, uint32_t prod, unsigned budget, unsi
             rc = -1;
             break;
         }
-        delivered++;
-        delivered_bytes += len;
+        delivered.packets++;
+        delivered.bytes += len;
         if (rsp.flags & (NETRXF_csum_blank | NETRXF_data_validated))
             offload_meta_from_rx_flags(rsp.flags, &csum);
         deliver_small(q, len, &csum);
@@ -292,8 +270,8 @@ static int small_run(struct front_queue *q, uint32_t prod, unsigned budget, unsi
     q->rx_rsp_cons = cons;
     q->rx_req_prod = req_prod;
     *done += n;
-    *packets += delivered;
-    *bytes += delivered_bytes;
+    *packets += delivered.packets;
+    *bytes += delivered.bytes;
     return rc;
 }
 
