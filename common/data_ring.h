@@ -398,8 +398,9 @@ static inline int ns_dring_try_whole(struct ns_dring *r, uint8_t *out, uint16_t 
  * take(ctx, len, checksum flags).  It works on a copy of the ring's state,
  * written back at the end: its address never leaves this function, so
  * the compiler keeps it in registers across the calls of take, which may
- * write anywhere.  Always inline, so that take, a constant at each call
- * site, is inlined too.  Returns the records taken.
+ * write anywhere but must leave r alone (the copy is written over it).
+ * Always inline, so that take, a constant at each call site, is inlined
+ * too.  Returns the records taken.
  */
 static inline __attribute__((always_inline)) unsigned
 ns_dring_whole_run(struct ns_dring *r, uint8_t *frame, unsigned budget,
